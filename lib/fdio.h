@@ -1,0 +1,39 @@
+/*
+ * fdio: whole writes to file descriptors, and the rejects file.
+ *
+ * The rejects file holds raw personal data (the original message), so it
+ * is created 0600, opened without following a symbolic link, and refused
+ * if it is readable by anyone else.  Lines are appended with O_APPEND,
+ * so several writers never interleave inside a line (each line is one
+ * write), and rejects_sync() makes them durable before anything that
+ * depends on them (the ack of the rejected message) goes downstream.
+ */
+#ifndef LIB_FDIO_H
+#define LIB_FDIO_H
+
+#include <stddef.h>
+
+/* Writes all of p, retrying on EINTR and short writes; -1 with errno. */
+int write_all(int fd, const void *p, size_t n);
+
+struct rejects {
+	int fd;
+	int dirty;	/* written since the last sync */
+	const char *path;
+};
+
+/*
+ * Opens (creating 0600) path for appending.  Returns -1 and sets errno
+ * (EPERM for a file others may read) on failure.
+ */
+int rejects_open(struct rejects *r, const char *path);
+
+/* Appends one line; line must end with a newline. */
+int rejects_append(struct rejects *r, const char *line, size_t len);
+
+/* fsync(2)s what was appended since the last call, if anything. */
+int rejects_sync(struct rejects *r);
+
+int rejects_close(struct rejects *r);
+
+#endif
