@@ -3,8 +3,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
-/* The one translation unit that compiles jsmn's functions. */
+/*
+ * The one translation unit that compiles jsmn's functions, static: its
+ * one caller gets jsmn inlined, so the parser's position stays in a
+ * register instead of being stored and reloaded at every byte (a char
+ * read may alias it otherwise).
+ */
+#define JSMN_STATIC
 #define JSMN_STRICT
 #define JSMN_PARENT_LINKS
 #include <jsmn.h>
@@ -44,6 +53,8 @@ void
 json_free(struct json *j)
 {
 	free(j->tok);
+	free(j->skel);
+	free(j->str);
 	memset(j, 0, sizeof *j);
 }
 
@@ -175,41 +186,127 @@ check_primitive(const char *s, size_t a, size_t b)
 }
 
 /*
- * Checks the bytes of a string token: jsmn has checked its escapes, but
- * not raw control characters or UTF-8.  Eight bytes at a time while
- * they are printable ASCII, which is nearly always.
+ * A string of the text: its contents are s[start..end); in the skeleton
+ * jsmn reads, its two quotes are at sq and sq + 1.
+ */
+struct json_str {
+	int sq;
+	int start;
+	int end;
+};
+
+/*
+ * The bytes an escape at p[0] (a backslash) takes, or 0 if it is not a
+ * JSON escape.  p[0..n) is what is left of the text.
+ */
+static inline size_t
+escape_len(const unsigned char *p, size_t n)
+{
+	if (n < 2)
+		return 0;
+	switch (p[1]) {
+	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r':
+	case 't':
+		return 2;
+	case 'u':
+		if (n < 6 || !ishex(p[2]) || !ishex(p[3]) || !ishex(p[4]) ||
+		    !ishex(p[5]))
+			return 0;
+		return 6;
+	}
+	return 0;
+}
+
+/*
+ * Checks the string whose contents start at s[i], up to its closing
+ * quote: escapes as RFC 8259 has them, no raw control characters, valid
+ * UTF-8.  Many bytes at a time while they are plain printable ASCII,
+ * which is nearly always.  Returns JSON_OK with *end at the closing
+ * quote, or an error with *end at the fault.
  */
 static int
-check_string(const char *s, size_t a, size_t b, size_t *errpos)
+scan_string(const char *s, size_t i, size_t len, size_t *end)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint64_t w, m;
-	size_t i = a, k;
+	size_t k;
+	unsigned c;
 
+#ifdef __SSE2__
+	/*
+	 * Sixteen bytes at a time, every byte that needs a look in one mask:
+	 * '"', '\\', and (one signed compare) both controls and bytes >= 0x80.
+	 * Escapes and UTF-8 sequences inside the block are stepped over in
+	 * the mask, so a string full of \" escapes stays in this loop.
+	 */
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+	    space = _mm_set1_epi8(0x20);
+	__m128i v;
+	unsigned bits, b;
+	size_t adv;
+
+	while (i + 16 <= len) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+		    _mm_cmplt_epi8(v, space)));
+		adv = 16;
+		while (bits != 0) {
+			b = (unsigned)__builtin_ctz(bits);
+			c = p[i + b];
+			*end = i + b;
+			if (c == '"')
+				return JSON_OK;
+			if (c == '\\') {
+				if ((k = escape_len(p + i + b, len - i - b)) == 0)
+					return i + b + 1 >= len ? JSON_ESYNTAX :
+					    JSON_EESCAPE;
+			} else if (c < 0x20) {
+				return c == 0 ? JSON_ENUL : JSON_ECTRL;
+			} else if ((k = utf8_seqlen(p + i + b, len - i - b)) == 0) {
+				return JSON_EUTF8;
+			}
+			if (b + k >= 16) {
+				adv = b + k;
+				break;
+			}
+			bits &= ~0u << (b + k);
+		}
+		i += adv;
+	}
+#endif
 	for (;;) {
-		while (i + 8 <= b) {
+		while (i + 8 <= len) {
 			memcpy(&w, p + i, 8);
-			/* Any byte >= 0x80, or < 0x20 (w - 0x20 borrows). */
-			if ((m = (w | (w - ONES * 0x20)) & HIGHS) != 0) {
+			/* '"', '\\', any byte < 0x20 (w - 0x20 borrows) or >= 0x80. */
+			if ((m = ZEROBITS(w ^ (ONES * '"')) |
+			    ZEROBITS(w ^ (ONES * '\\')) |
+			    ((w | (w - ONES * 0x20)) & HIGHS)) != 0) {
 				i += FIRSTBYTE(m);
 				break;
 			}
 			i += 8;
 		}
-		if (i >= b)
+		*end = i;
+		if (i >= len)
+			return JSON_ESYNTAX;	/* unterminated */
+		c = p[i];
+		if (c == '"')
 			return JSON_OK;
-		if (p[i] < 0x20) {
-			*errpos = i;
-			return p[i] == 0 ? JSON_ENUL : JSON_ECTRL;
+		if (c == '\\') {
+			if ((k = escape_len(p + i, len - i)) == 0)
+				return i + 1 >= len ? JSON_ESYNTAX : JSON_EESCAPE;
+			i += k;
+			continue;
 		}
-		if (p[i] < 0x80) {
+		if (c < 0x20)
+			return c == 0 ? JSON_ENUL : JSON_ECTRL;
+		if (c < 0x80) {
 			i++;
 			continue;
 		}
-		if ((k = utf8_seqlen(p + i, b - i)) == 0) {
-			*errpos = i;
+		if ((k = utf8_seqlen(p + i, len - i)) == 0)
 			return JSON_EUTF8;
-		}
 		i += k;
 	}
 }
@@ -218,11 +315,17 @@ check_string(const char *s, size_t a, size_t b, size_t *errpos)
  * Whether s[*pos..end) is whitespace around exactly the punctuation
  * want (0 for none); advances *pos to end.
  */
-static int
+static inline int
 check_gap(const char *s, size_t *pos, size_t end, char want)
 {
 	size_t i = *pos;
 
+	/* The usual gaps: nothing, "," or ":", and ", " or ": ". */
+	if (want == 0 ? i == end : (end - i == 1 && s[i] == want) ||
+	    (end - i == 2 && s[i] == want && s[i + 1] == ' ')) {
+		*pos = end;
+		return 1;
+	}
 	while (i < end && isws(s[i]))
 		i++;
 	if (want != 0) {
@@ -254,7 +357,7 @@ tok_after(const jsmntok_t *t)
  * including, token stop: each must end after whitespace at its bracket.
  * Keys and values on the way close without text of their own.
  */
-static int
+static inline int
 close_upto(const struct json *j, int c, int stop, size_t *pos)
 {
 	const jsmntok_t *t;
@@ -275,16 +378,16 @@ close_upto(const struct json *j, int c, int stop, size_t *pos)
 /*
  * The grammar jsmn does not check, read off its tokens: one root; keys
  * are strings, each with one value; exactly one ',' or ':' between
- * neighbours and only whitespace elsewhere; numbers and literals exact;
- * strings free of raw control characters and invalid UTF-8.  Parent
- * links make it a walk in document order with no stack.
+ * neighbours and only whitespace elsewhere; numbers and literals exact.
+ * (Strings were checked by scan_string.)  Parent links make it a walk in
+ * document order with no stack.
  */
 static int
 check_tokens(struct json *j)
 {
 	const char *s = j->s;
 	size_t pos = 0;
-	int k, q, err;
+	int k, q;
 	const jsmntok_t *t, *pt;
 	char want;
 
@@ -322,9 +425,6 @@ check_tokens(struct json *j)
 		if (t->type == JSMN_PRIMITIVE &&
 		    !check_primitive(s, (size_t)t->start, (size_t)t->end))
 			goto syntax;
-		if (t->type == JSMN_STRING && (err = check_string(s,
-		    (size_t)t->start, (size_t)t->end, &j->errpos)) != JSON_OK)
-			return err;
 		pos = tok_after(t);
 	}
 	if (j->ntok == 0 || !close_upto(j, j->ntok - 1, -1, &pos) ||
@@ -338,19 +438,165 @@ syntax:
 	return JSON_ESYNTAX;
 }
 
+/*
+ * Copies the text to j->skel with each string's contents taken out,
+ * checking each string and noting where it was in j->str.  Returns
+ * JSON_OK with *skellen and *nstr set, or an error with j->errpos set.
+ */
+static int
+skeleton(struct json *j, const char *s, size_t len, size_t *skellen,
+    size_t *nstr)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct json_str *st;
+	size_t i = 0, n = 0, ns = 0, e, k;
+	uint64_t w, m;
+	char *d;
+	int err;
+
+	/* The skeleton is never longer than the text; 16 spare for copying. */
+	if (len + 16 > j->skelcap) {
+		if ((d = realloc(j->skel, len + 16)) == NULL)
+			return JSON_ENOMEM;
+		j->skel = d;
+		j->skelcap = len + 16;
+	}
+	d = j->skel;
+	for (;;) {
+		/* Up to the next quote, sixteen or eight bytes at a time. */
+#ifdef __SSE2__
+		while (i + 16 <= len) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+			    (p + i));
+			unsigned bits = (unsigned)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+
+			_mm_storeu_si128((__m128i *)(void *)(d + n), v);
+			if (bits != 0) {
+				k = (size_t)__builtin_ctz(bits);
+				i += k;
+				n += k;
+				goto quote;
+			}
+			i += 16;
+			n += 16;
+		}
+#endif
+		while (i + 8 <= len) {
+			memcpy(&w, p + i, 8);
+			memcpy(d + n, &w, 8);
+			if ((m = ZEROBITS(w ^ (ONES * '"'))) != 0) {
+				k = FIRSTBYTE(m);
+				i += k;
+				n += k;
+				goto quote;
+			}
+			i += 8;
+			n += 8;
+		}
+		while (i < len && s[i] != '"')
+			d[n++] = s[i++];
+		if (i == len)
+			break;
+quote:
+		if (ns == j->strcap) {
+			/* Each string is a token: more than maxtok is too big. */
+			if (ns >= j->maxtok) {
+				j->errpos = i;
+				return JSON_ETOOBIG;
+			}
+			k = j->strcap ? j->strcap * 2 : TOK_FIRST;
+			if (k > j->maxtok)
+				k = j->maxtok;
+			if ((st = realloc(j->str, k * sizeof *st)) == NULL)
+				return JSON_ENOMEM;
+			j->str = st;
+			j->strcap = k;
+		}
+		if ((err = scan_string(s, i + 1, len, &e)) != JSON_OK) {
+			j->errpos = e;
+			return err;
+		}
+		j->str[ns].sq = (int)n;
+		j->str[ns].start = (int)i + 1;
+		j->str[ns].end = (int)e;
+		ns++;
+		d[n++] = '"';
+		d[n++] = '"';
+		i = e + 1;
+	}
+	*skellen = n;
+	*nstr = ns;
+	return JSON_OK;
+}
+
+/* The offset in the text of offset p of the skeleton. */
+static int
+text_offset(const struct json *j, size_t nstr, int p)
+{
+	size_t lo = 0, hi = nstr, mid;
+	const struct json_str *st;
+
+	/* The last string that opens before p shifts it. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (j->str[mid].sq < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return p;
+	st = &j->str[lo - 1];
+	return p + st->end - (st->sq + 1);
+}
+
+/*
+ * Moves jsmn's tokens from the skeleton back onto the text.  Tokens come
+ * in document order, so the strings before a token are the string tokens
+ * before it; only a container's end needs a search.
+ */
+static int
+remap(struct json *j, size_t nstr)
+{
+	const struct json_str *st;
+	jsmntok_t *t;
+	size_t ks = 0;
+	int k, shift = 0;
+
+	for (k = 0; k < j->ntok; k++) {
+		t = &j->tok[k];
+		if (t->type == JSMN_STRING) {
+			if (ks >= nstr || t->start != j->str[ks].sq + 1)
+				return -1;	/* cannot happen: jsmn saw "" there */
+			st = &j->str[ks++];
+			t->start = st->start;
+			t->end = st->end;
+			shift = st->end - (st->sq + 1);
+			continue;
+		}
+		t->start += shift;
+		if (t->type == JSMN_PRIMITIVE)
+			t->end += shift;
+		else
+			t->end = text_offset(j, nstr, t->end);
+	}
+	return 0;
+}
+
 int
 json_parse(struct json *j, const char *s, size_t len)
 {
 	jsmn_parser p;
 	jsmntok_t *t;
-	size_t i;
+	size_t i, skellen, nstr;
 	int r;
 
 	j->s = s;
 	j->len = len;
 	j->ntok = 0;
 	j->errpos = 0;
-	if (len >= INT_MAX)
+	if (len >= INT_MAX - 16)
 		return JSON_ETOOBIG;
 
 	for (i = 0; i < len && isws(s[i]); i++)
@@ -369,21 +615,20 @@ json_parse(struct json *j, const char *s, size_t len)
 		return check_tokens(j);
 	}
 
+	if ((r = skeleton(j, s, len, &skellen, &nstr)) != JSON_OK)
+		return r == JSON_ESYNTAX && memchr(s, '\0', len) != NULL ?
+		    JSON_ENUL : r;
 	jsmn_init(&p);
 	for (;;) {
-		r = jsmn_parse(&p, s, len, j->tok, (unsigned)j->tokcap);
+		r = jsmn_parse(&p, j->skel, skellen, j->tok, (unsigned)j->tokcap);
 		if (r >= 0)
 			break;
 		if (r != JSMN_ERROR_NOMEM || j->tokcap >= j->maxtok) {
-			j->errpos = p.pos;
+			j->errpos = (size_t)text_offset(j, nstr, (int)p.pos);
 			if (r == JSMN_ERROR_NOMEM)
 				return JSON_ETOOBIG;
 			if (memchr(s, '\0', len) != NULL)
 				return JSON_ENUL;
-			/* Tell a bad escape from other syntax for the reason. */
-			if (p.pos < len && s[p.pos] == '"' &&
-			    memchr(s + p.pos, '\\', len - p.pos) != NULL)
-				return JSON_EESCAPE;
 			return JSON_ESYNTAX;
 		}
 		i = j->tokcap * 2 < j->maxtok ? j->tokcap * 2 : j->maxtok;
@@ -393,6 +638,10 @@ json_parse(struct json *j, const char *s, size_t len)
 		j->tokcap = i;
 	}
 	j->ntok = r;
+	if (remap(j, nstr) == -1) {
+		j->ntok = 0;
+		return JSON_ESYNTAX;
+	}
 	return check_tokens(j);
 }
 

@@ -9,6 +9,12 @@
  * of valid UTF-8 without raw control characters).  Nesting depth is
  * bounded only by the token cap, and nothing here recurses, so no input
  * can exhaust the stack.
+ *
+ * jsmn reads strings a byte at a time, and most of a record is strings.
+ * So json_parse() first checks each string itself, eight bytes at a time
+ * (escapes, control characters, UTF-8), and gives jsmn the text with
+ * every string's contents taken out ("" in their place); jsmn's tokens
+ * are then moved back onto the text.  jsmn still decides the structure.
  */
 #ifndef LIB_JSON_H
 #define LIB_JSON_H
@@ -43,6 +49,10 @@ struct json {
 	/* private */
 	size_t tokcap;
 	size_t maxtok;
+	char *skel;		/* the text without string contents, for jsmn */
+	size_t skelcap;
+	struct json_str *str;	/* where each string of the text is */
+	size_t strcap;
 };
 
 /*
