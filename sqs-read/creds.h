@@ -1,0 +1,114 @@
+/*
+ * creds: AWS credentials and shared-file settings, found as AWS's own
+ * tools find them.
+ *
+ * Settings: the profile is --profile, else AWS_PROFILE, else "default";
+ * the shared credentials file is AWS_SHARED_CREDENTIALS_FILE, else
+ * ~/.aws/credentials; the config file AWS_CONFIG_FILE, else ~/.aws/config.
+ *
+ * Credentials, the first source that has them:
+ *  1. the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+ *     AWS_SESSION_TOKEN (skipped when --profile names a profile);
+ *  2. the profile: aws_access_key_id, aws_secret_access_key and
+ *     aws_session_token, in the credentials file, then the config file;
+ *  3. the container endpoint: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
+ *     (on 169.254.170.2) or AWS_CONTAINER_CREDENTIALS_FULL_URI, with the
+ *     Authorization header from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or
+ *     AWS_CONTAINER_AUTHORIZATION_TOKEN;
+ *  4. EC2 instance metadata (IMDSv2, with a session token), unless
+ *     AWS_EC2_METADATA_DISABLED is true; AWS_EC2_METADATA_SERVICE_ENDPOINT
+ *     (or _MODE=IPv6) says where it is.
+ * Credentials from 3 and 4 expire: creds_refresh() fetches new ones
+ * before they do.  Secrets live only in the struct's buffers, which
+ * creds_free() wipes; no message here ever includes one.
+ */
+#ifndef SQS_READ_CREDS_H
+#define SQS_READ_CREDS_H
+
+#include <time.h>
+
+#include "buf.h"
+
+/* The longest shared file read (a larger one is refused). */
+#define AWS_FILE_MAX (1 << 20)
+
+struct awsconf {
+	struct buf profile;		/* the profile in use */
+	int profile_named;		/* by --profile or AWS_PROFILE */
+	int profile_flag;		/* by --profile: the environment's keys are skipped */
+	struct buf cred_path, cfg_path;
+	struct buf cred, cfg;		/* the files' contents ("" if absent) */
+};
+
+enum creds_source {
+	CREDS_NONE, CREDS_ENV, CREDS_PROFILE, CREDS_CONTAINER, CREDS_IMDS
+};
+
+struct creds {
+	struct buf akid, secret, token;
+	enum creds_source src;
+	time_t expires;			/* 0: they do not expire */
+	time_t refresh_at;		/* fetch new ones from then on */
+	struct buf url;			/* container URI, or IMDS base URL */
+	struct buf role;		/* the instance's role name (IMDS) */
+	const char *ca_bundle;		/* for an https container endpoint */
+	double timeout;			/* seconds per metadata request */
+};
+
+/*
+ * Reads the shared files for profile_opt (NULL: AWS_PROFILE or default).
+ * Returns 0, or a sysexits code with the reason in err.
+ */
+int awsconf_load(struct awsconf *ac, const char *profile_opt, struct buf *err);
+
+/*
+ * A setting of the profile in the config file (region, ca_bundle,
+ * endpoint_url...).  1 with the value in val, 0 if unset, -1 if too long.
+ */
+int awsconf_get(const struct awsconf *ac, const char *key, struct buf *val);
+
+/* Wipes and frees the files' contents. */
+void awsconf_free(struct awsconf *ac);
+
+void creds_init(struct creds *c);
+void creds_free(struct creds *c);
+
+/*
+ * Finds credentials as above.  Returns 0, or a sysexits code (EX_CONFIG
+ * when there are none or they are malformed, EX_TEMPFAIL when an endpoint
+ * that should have them failed) with the reason in err.
+ */
+int creds_resolve(struct creds *c, const struct awsconf *ac, struct buf *err);
+
+/* Whether c should be refreshed at time now. */
+int creds_due(const struct creds *c, time_t now);
+
+/*
+ * Fetches new credentials from the source that gave c.  On failure while
+ * the current ones are still valid, keeps them, sets a retry time and
+ * returns 0 with a warning in err; once they have expired, returns
+ * EX_TEMPFAIL with the reason in err.
+ */
+int creds_refresh(struct creds *c, time_t now, struct buf *err);
+
+/* Forces the next creds_due() to say yes (the service said they expired). */
+void creds_expire(struct creds *c);
+
+const char *creds_source_name(enum creds_source s);
+
+/*
+ * Reads an endpoint's credentials document ({"AccessKeyId",
+ * "SecretAccessKey", "Token", "Expiration"}) into c and sets its refresh
+ * time relative to now.  Returns 0, or -1 with the reason in err.
+ */
+int creds_parse_json(struct creds *c, const char *text, size_t len,
+    time_t now, struct buf *err);
+
+/* Parses an ISO 8601 UTC time ("2024-05-01T12:00:00Z", fractions and a
+ * +00:00 offset allowed).  Returns -1 if it is not one. */
+int parse_iso8601(const char *s, size_t n, time_t *t);
+
+/* Wipes a buffer's bytes, then frees it. */
+void buf_wipe(struct buf *b);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * out: message records, and the buffered standard output they go to.
+ *
+ * Records are appended to a capped buffer and written as the descriptor
+ * takes them.  A pipe, FIFO or socket is switched to non-blocking mode
+ * (and back at close), so a slow reader never stalls the caller's poll
+ * loop; a terminal or file is written as it is.  Byte offsets count what
+ * was appended and what was written, so the caller can tell when a given
+ * record has left the process.
+ */
+#ifndef SQS_READ_OUT_H
+#define SQS_READ_OUT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "sqs.h"
+
+#define OUT_MAX (64 << 20)	/* records waiting to be written */
+
+struct out {
+	int fd;
+	struct buf b;
+	size_t off;			/* b's first unwritten byte */
+	unsigned long long appended;	/* bytes appended since the start */
+	unsigned long long written;	/* bytes written since the start */
+	int regular;			/* a regular file: fsync before deleting */
+	int nonblock;			/* we set O_NONBLOCK */
+	int oldfl;
+	int closed;
+};
+
+int out_init(struct out *o, int fd);
+
+/*
+ * Appends m's record: {"message_id","receipt_handle","sent_timestamp",
+ * "receive_count","body"} and a newline, the timestamp and count only if
+ * known.  Returns 0, or -1 (the buffer is as it was) if it does not fit.
+ */
+int out_record(struct out *o, const struct sqs_msg *m);
+
+/* The record alone, appended to b; for tests. */
+int record_put(struct buf *b, const struct sqs_msg *m);
+
+/* Bytes waiting. */
+size_t out_pending(const struct out *o);
+
+/*
+ * Writes what the descriptor takes now.  Returns 0 when nothing is left,
+ * 1 when it would block, -1 on an error (errno; EPIPE when the reader is
+ * gone).
+ */
+int out_flush(struct out *o);
+
+/* fsync(2) for a regular file; 0 otherwise. */
+int out_sync(struct out *o);
+
+/* Restores the descriptor's flags and closes it.  -1 if the close failed. */
+int out_close(struct out *o);
+
+void out_free(struct out *o);
+
+#endif

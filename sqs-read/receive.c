@@ -1,0 +1,197 @@
+/* receive: from the queue to standard output (see loop.h). */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "loop.h"
+
+/* --- receiving --------------------------------------------------------- */
+
+void
+start_receives(struct ctx *x)
+{
+	const struct config *cf = x->cf;
+	long long room = LLONG_MAX, asked = 0;
+	int i, want;
+
+	if (x->stop_recv || x->done || out_pending(&x->out) > OUT_PAUSE)
+		return;
+	for (i = 0; i < x->nrecv; i++)
+		if (!req_idle(&x->recv[i]))
+			asked += x->recv[i].want;
+	if (x->mode != MODE_DUMP)
+		room = cf->max_inflight - (long long)x->tab.count - asked;
+	if (cf->max_messages > 0 &&
+	    (long long)(cf->max_messages - x->received) - asked < room)
+		room = (long long)(cf->max_messages - x->received) - asked;
+	for (i = 0; i < x->nrecv && room > 0 && !x->done; i++) {
+		struct req *r = &x->recv[i];
+		if (!req_idle(r))
+			continue;
+		want = room < SQS_BATCH_MAX ? (int)room : SQS_BATCH_MAX;
+		if (sqs_receive_body(&r->body, buf_cstr(&x->queue_url), want, cf->wait,
+		    cf->visibility) == -1) {
+			buf_addf(&x->err, "queue URL too long");
+			fatal(x, EX_USAGE);
+			return;
+		}
+		r->want = want;
+		r->attempt = 0;
+		r->timeout_ms = (long)(cf->wait + cf->timeout) * 1000;
+		start(x, r, SQS_RECEIVE);
+		room -= want;
+	}
+}
+
+struct recv_arg {
+	struct ctx *x;
+	struct req *r;
+	int fresh;		/* messages not seen before in this run */
+};
+
+static void
+on_message(const struct sqs_msg *m, void *arg)
+{
+	struct recv_arg *a = arg;
+	struct ctx *x = a->x;
+	struct msg *h;
+
+	x->received++;
+	if (m->problem != NULL) {
+		x->bad++;
+		a->fresh++;
+		warnx("message %.*s: %s: not written, not deleted",
+		    m->id != NULL ? (int)m->idlen : 9, m->id != NULL ? m->id : "(unnamed)",
+		    m->problem);
+		return;
+	}
+	if (x->mode == MODE_DUMP) {
+		int r = idset_add(&x->seen, m->id, m->idlen);
+		if (r == 0) {
+			x->dups++;
+			return;
+		}
+		if (r == -1 && !x->seen_full) {
+			x->seen_full = 1;
+			warnx("more than %u message ids seen: duplicates are no longer "
+			    "dropped", IDSET_MAX);
+		}
+		a->fresh++;
+		if (out_record(&x->out, m) == -1)
+			warnx("message %.*s: output buffer full: not written",
+			    (int)m->idlen, m->id);
+		return;
+	}
+	a->fresh++;
+	if (msgtab_find(&x->tab, m->handle, m->hlen) != NULL)
+		return;		/* the same receipt twice: held already */
+	if ((h = msg_new(m->id, m->idlen, m->handle, m->hlen)) == NULL ||
+	    msgtab_add(&x->tab, h) == -1) {
+		free(h);
+		buf_addf(&x->err, "out of memory");
+		fatal(x, EX_SOFTWARE);
+		return;
+	}
+	h->extend_at = a->r->sent_at + x->cf->visibility / 2.0;
+	hb_append(&x->tab, h);
+	if (out_record(&x->out, m) == -1) {
+		/* Cannot be written now: give it back rather than sit on it. */
+		warnx("message %s: output buffer full: given back to the queue", mid(h));
+		hb_unlink(&x->tab, h);
+		h->state = M_RELQ;
+		fifo_push(&x->relq, h);
+		return;
+	}
+	h->out_end = x->out.appended;
+	fifo_push(&x->writing, h);
+}
+
+void
+on_receive(struct ctx *x, struct req *r, double now)
+{
+	struct recv_arg a = { x, r, 0 };
+	int n;
+
+	n = sqs_parse_receive(&x->cl.parser, buf_cstr(&r->resp), r->resp.len,
+	    on_message, &a, &r->why);
+	if (x->done)
+		return;
+	if (n < 0) {
+		/* Garbage: whatever it held comes back after the timeout. */
+		if (client_retry(&x->cl, r, now, &x->err) == -1)
+			fatal(x, EX_TEMPFAIL);
+		return;
+	}
+	r->attempt = 0;
+	if (a.fresh == 0 && (r->sent_at > x->last_release || x->mode == MODE_DUMP))
+		x->drain_empty = 1;
+	else if (a.fresh > 0)
+		x->drain_empty = 0;
+	if (x->cf->max_messages > 0 && x->received >= x->cf->max_messages)
+		stop(x, 0, now);
+}
+
+/* --- writing ------------------------------------------------------------ */
+
+void
+to_delete(struct ctx *x, struct msg *m, double now)
+{
+	hb_unlink(&x->tab, m);
+	m->state = M_DELQ;
+	if (x->delq.n == 0)
+		x->delq_since = now;
+	fifo_push(&x->delq, m);
+}
+
+void
+write_out(struct ctx *x, double now)
+{
+	struct msg *m;
+	int r;
+
+	if (x->closed)
+		return;
+	if (out_pending(&x->out) > 0 && (r = out_flush(&x->out)) == -1) {
+		if (errno == EPIPE) {
+			warnx("standard output: the reader has gone");
+			x->status = EX_IOERR;
+			stop(x, 1, now);
+			/* What was never written is given back at the end. */
+			buf_reset(&x->out.b);
+			x->out.off = 0;
+			while (fifo_pop(&x->writing) != NULL)
+				;
+		} else {
+			buf_addf(&x->err, "standard output: %s", strerror(errno));
+			fatal(x, EX_IOERR);
+			return;
+		}
+	}
+	while ((m = x->writing.head) != NULL && m->out_end <= x->out.written) {
+		fifo_pop(&x->writing);
+		x->written++;
+		if (m->state != M_WRITING)
+			continue;
+		m->state = M_HELD;
+		if (x->mode == MODE_DELETE)
+			fifo_push(&x->unsynced, m);
+	}
+	if (x->mode == MODE_DUMP)
+		x->written = x->received - x->dups - x->bad;
+	if (x->unsynced.n > 0 &&
+	    (out_pending(&x->out) == 0 || x->unsynced.n >= SYNC_EVERY)) {
+		if (out_sync(&x->out) == -1) {
+			buf_addf(&x->err, "standard output: fsync: %s", strerror(errno));
+			fatal(x, EX_IOERR);
+			return;
+		}
+		while ((m = fifo_pop(&x->unsynced)) != NULL)
+			if (m->state == M_HELD)
+				to_delete(x, m, now);
+	}
+}

@@ -1,0 +1,203 @@
+// sqs-read-server.mjs PLAN: a scripted SQS front for sqs-read's tests, on
+// loopback.  It forwards SQS calls to the real emulator (plan.upstream),
+// except where the plan's rules say to fail them, and it checks every
+// request's SigV4 signature with the AWS SDK's own signer
+// (@smithy/signature-v4), so the signer under test is compared with an
+// independent one on real traffic.  It also serves the container
+// credentials endpoint (/creds) and IMDSv2 (/latest/...), handing out
+// credentials that expire after plan.lifetime seconds, a new key each time.
+//
+// Plan (JSON):
+//   upstream   the emulator's URL
+//   tls        {cert, key} files: serve HTTPS
+//   secrets    {accessKeyId: secret} known besides the ones it issues
+//   token      the container Authorization token required, if any
+//   lifetime   seconds the issued credentials last (default 3600)
+//   log        file: one JSON line per request (action, key, token, sig)
+//   rules      [{action, skip, times, reply}] tried in order; a rule
+//              matches an action ("*" for any) after skipping `skip`
+//              matching calls, `times` times (default for ever).  reply:
+//                {status, body, headers}  answer this
+//                {garbage: true}          200 with a body that is not JSON
+//                {delayMs: N}             forward, N ms late
+//                {hang: true}             never answer
+//                {failEntries: [i...], senderFault, code}
+//                                         forward a batch without entries i
+//                                         and report those as Failed
+// Prints the port it listens on.
+import { createServer as http } from "node:http";
+import { createServer as https } from "node:https";
+import { appendFileSync, readFileSync } from "node:fs";
+import { createHash, createHmac } from "node:crypto";
+import { createRequire } from "node:module";
+
+// The SDK's signer, from the emulator's installation beside the tree.
+const { SignatureV4 } = createRequire(
+	new URL("../../scripts/emulator/package.json", import.meta.url))("@smithy/signature-v4");
+
+const plan = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const rules = (plan.rules ?? []).map((r) => ({ ...r, seen: 0, used: 0 }));
+const secrets = { ...(plan.secrets ?? {}) };
+const tokens = {};
+let issued = 0;
+
+class Sha256 {
+	constructor(secret) {
+		this.h = secret ? createHmac("sha256", Buffer.from(secret)) : createHash("sha256");
+	}
+	update(d) { this.h.update(Buffer.from(d)); }
+	async digest() { return new Uint8Array(this.h.digest()); }
+}
+
+function log(o) {
+	if (plan.log) appendFileSync(plan.log, JSON.stringify(o) + "\n");
+}
+
+function issue() {
+	issued++;
+	const id = `ASIATEST${String(issued).padStart(8, "0")}`;
+	secrets[id] = `secret-${issued}-${Math.random().toString(36).slice(2)}`;
+	tokens[id] = `token-${issued}`;
+	const exp = new Date(Date.now() + (plan.lifetime ?? 3600) * 1000);
+	return {
+		Code: "Success", Type: "AWS-HMAC", AccessKeyId: id,
+		SecretAccessKey: secrets[id], Token: tokens[id],
+		Expiration: exp.toISOString().replace(/\.\d+Z$/, "Z"),
+	};
+}
+
+// Whether the request's Authorization matches the SDK signer's.
+async function verify(req, body) {
+	const auth = req.headers.authorization ?? "";
+	const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
+	if (!m) return { key: null, ok: false, why: "malformed Authorization" };
+	const [, key, , region, service, signed] = m;
+	if (!(key in secrets)) return { key, ok: false, why: "unknown key" };
+	const token = req.headers["x-amz-security-token"];
+	if (key in tokens && token !== tokens[key])
+		return { key, ok: false, why: "wrong session token" };
+	const headers = {};
+	for (const h of signed.split(";")) headers[h] = req.headers[h];
+	const d = req.headers["x-amz-date"] ?? "";
+	const date = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${d.slice(9, 11)}:${d.slice(11, 13)}:${d.slice(13, 15)}Z`);
+	const signer = new SignatureV4({
+		credentials: { accessKeyId: key, secretAccessKey: secrets[key], sessionToken: token },
+		region, service, sha256: Sha256, applyChecksum: false,
+	});
+	const [host, port] = (req.headers.host ?? "").split(":");
+	const out = await signer.sign({
+		method: req.method, protocol: "http:", hostname: host, port: port ? Number(port) : undefined,
+		path: req.url.split("?")[0], query: {}, headers, body,
+	}, { signingDate: date });
+	const ok = out.headers.authorization === auth;
+	return { key, ok, why: ok ? "" : `signature differs from the SDK's: ${out.headers.authorization}`, service, region };
+}
+
+function reply(res, status, body, headers = {}) {
+	res.writeHead(status, { "content-type": "application/x-amz-json-1.0", ...headers });
+	res.end(typeof body === "string" ? body : JSON.stringify(body));
+}
+
+async function forward(req, body, res, delay) {
+	if (delay) await new Promise((r) => setTimeout(r, delay));
+	const r = await fetch(plan.upstream + "/", {
+		method: "POST",
+		headers: { "content-type": req.headers["content-type"], "x-amz-target": req.headers["x-amz-target"] },
+		body,
+	});
+	const h = {};
+	for (const k of ["x-amzn-query-error", "x-amzn-requestid"])
+		if (r.headers.get(k)) h[k] = r.headers.get(k);
+	const text = await r.text();
+	return { status: r.status, text, headers: h };
+}
+
+function pick(action) {
+	for (const r of rules) {
+		if (r.action !== "*" && r.action !== action) continue;
+		r.seen++;
+		if (r.seen <= (r.skip ?? 0)) continue;
+		if (r.times !== undefined && r.used >= r.times) continue;
+		r.used++;
+		return r.reply;
+	}
+	return null;
+}
+
+async function sqs(req, body, res) {
+	const action = (req.headers["x-amz-target"] ?? "").replace(/^AmazonSQS\./, "");
+	const v = await verify(req, body);
+	const entry = { action, key: v.key, token: req.headers["x-amz-security-token"] ?? null, sig: v.ok };
+	if (!v.ok) {
+		entry.why = v.why;
+		log(entry);
+		return reply(res, 403, { __type: "com.amazonaws.sqs#SignatureDoesNotMatch", message: v.why });
+	}
+	if (v.service !== "sqs" || req.headers["content-type"] !== "application/x-amz-json-1.0") {
+		entry.why = "not an SQS JSON 1.0 request";
+		log(entry);
+		return reply(res, 400, { __type: "com.amazonaws.sqs#InvalidAction", message: entry.why });
+	}
+	const rule = pick(action);
+	entry.rule = !rule ? null : rule.failEntries ? "failEntries" : rule.garbage ? "garbage" :
+	    rule.hang ? "hang" : rule.delayMs ? "delayMs" : "status";
+	if (rule && rule.failEntries) {
+		const j = JSON.parse(body);
+		const fail = new Set(rule.failEntries);
+		const keep = j.Entries.filter((e, i) => !fail.has(i));
+		const failed = j.Entries.filter((e, i) => fail.has(i)).map((e) => ({
+			Id: e.Id, SenderFault: !!rule.senderFault, Code: rule.code ?? "InternalError",
+			Message: "scripted failure",
+		}));
+		let ok = [];
+		if (keep.length > 0) {
+			const r = await forward(req, JSON.stringify({ ...j, Entries: keep }), res);
+			ok = JSON.parse(r.text).Successful;
+		}
+		entry.failed = failed.length;
+		log(entry);
+		return reply(res, 200, { Successful: ok, Failed: failed });
+	}
+	log(entry);
+	if (rule && rule.hang) return;
+	if (rule && rule.garbage)
+		return reply(res, 200, "<html><body>502 Bad Gateway, but said with a 200</body></html>");
+	if (rule && rule.status)
+		return reply(res, rule.status, rule.body ?? "", rule.headers ?? {});
+	const r = await forward(req, body, res, rule?.delayMs);
+	reply(res, r.status, r.text, r.headers);
+}
+
+async function handle(req, res) {
+	const chunks = [];
+	for await (const c of req) chunks.push(c);
+	const body = Buffer.concat(chunks).toString("utf8");
+	const path = req.url.split("?")[0];
+	if (path === "/creds") {
+		const want = plan.token;
+		const ok = !want || req.headers.authorization === want;
+		log({ action: "container", ok });
+		return ok ? reply(res, 200, issue()) : reply(res, 401, "unauthorized");
+	}
+	if (path === "/latest/api/token" && req.method === "PUT") {
+		const ok = !!req.headers["x-aws-ec2-metadata-token-ttl-seconds"];
+		log({ action: "imds-token", ok });
+		return ok ? reply(res, 200, "imds-session-token") : reply(res, 400, "");
+	}
+	if (path.startsWith("/latest/meta-data/iam/security-credentials/")) {
+		const ok = req.headers["x-aws-ec2-metadata-token"] === "imds-session-token";
+		const role = path.slice("/latest/meta-data/iam/security-credentials/".length);
+		log({ action: role ? "imds-creds" : "imds-role", ok });
+		if (!ok) return reply(res, 401, "");
+		return role === "" ? reply(res, 200, "test-role\n") :
+		    role === "test-role" ? reply(res, 200, issue()) : reply(res, 404, "");
+	}
+	return sqs(req, body, res);
+}
+
+const server = plan.tls ?
+    https({ cert: readFileSync(plan.tls.cert), key: readFileSync(plan.tls.key) }, handle) :
+    http(handle);
+server.keepAliveTimeout = 60000;
+server.listen(0, "127.0.0.1", () => process.stdout.write(`${server.address().port}\n`));
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(0));

@@ -1,0 +1,163 @@
+#!/bin/bash
+# sqs-read in the ring: acks on stdin decide what is deleted; the
+# in-flight cap, releases, heartbeats, signals and lost peers behave.
+. "$(dirname "$0")/lib/tap.sh"
+. "$TOP/tests/lib/sqs.sh"
+. "$TOP/tests/lib/sqs-read.sh"
+
+test_services sqs
+"$TOOLS/gen-logins" 3000 >sent || exit 1
+
+# acks_for STATUS FILE: an ack with STATUS for each record in FILE.
+acks_for() {
+	perl -MJSON::PP -e '
+		my $s = shift @ARGV;
+		while (<>) {
+			my $r = decode_json($_);
+			print encode_json({ message_id => $r->{message_id},
+			    receipt_handle => $r->{receipt_handle}, status => $s }), "\n";
+		}' "$1" "$2"
+}
+
+# ring_start ARGS...: sqs-read ARGS in the background, its records copied
+# to "out" and its ack channel (a FIFO) held open on descriptor 9, as
+# the stage downstream would hold it.  RING_PID is its pid.
+ring_start() {
+	rm -f acks recs out && mkfifo acks recs || return 1
+	sqs-read "$@" <acks >recs 2>err &
+	RING_PID=$!
+	exec 9>acks
+	cat recs >out 9>&- &
+	return 0
+}
+
+# ring_wait STATUS: waits for sqs-read to end; fails unless its exit
+# status is STATUS.
+ring_wait() {
+	wait $RING_PID
+	local st=$?
+	[ "$st" = "$1" ] || { echo "sqs-read exited $st, want $1" >&2; return 1; }
+}
+
+test_expect_success 'SIGTERM in the middle of a drain loses nothing and duplicates nothing' '
+	url=$(sqs_create term) &&
+	sqs_send "$url" sent >/dev/null &&
+	mkfifo acks recs || return 1
+	sqs-read -c 2 --wait 1 --visibility 5 --drain term <acks >recs 2>err &
+	pid=$!
+	ack_echo out >acks <recs &
+	test_wait_for "test -s out && test \$(wc -l <out) -ge 300" 60 &&
+	kill -TERM $pid &&
+	{ wait $pid; test $? = 0; } &&
+	n=$(wc -l <out) && test "$n" -lt 3000 &&
+	# what was written was acked and deleted; the rest is all still there
+	timeout 120 sqs-read --wait 1 --max-messages $((3000 - n)) --delete-after-write \
+	    term >rest 2>err2 &&
+	cat out rest >all && test "$(wc -l <all)" = 3000 &&
+	test "$(ids all | uniq | wc -l)" = 3000 &&
+	test "$(sqs_count "$url")" = "0 0"
+'
+
+test_expect_success '--max-inflight holds, and acks let more through' '
+	url=$(sqs_create cap) &&
+	head -n 100 sent >few && sqs_send "$url" few >/dev/null &&
+	ring_start --max-inflight 25 --wait 1 cap &&
+	test_wait_for "test \$(wc -l <out) -ge 25" 30 &&
+	sleep 2 && test "$(wc -l <out)" = 25 &&
+	test "$(sqs_count "$url")" = "75 25" &&
+	head -n 10 out >first10 && acks_for loaded first10 >&9 &&
+	test_wait_for "test \$(wc -l <out) -ge 35" 30 &&
+	sleep 2 && test "$(wc -l <out)" = 35 &&
+	test "$(sqs_count "$url")" = "65 25"
+'
+
+test_expect_success 'bad ack lines are warned about by line and message id, never echoed' '
+	printf "%s\n" "not json at all SECRETBODY" "{\"no_handle\":\"SECRETBODY\"}" \
+	    "{\"message_id\":\"m-unknown\",\"receipt_handle\":\"SECRETHANDLE\"}" \
+	    "[\"SECRETBODY\"]" >&9 &&
+	sed -n 11p out >one && acks_for odd-status one >&9 &&
+	test_wait_for "grep -q \"unknown status\" err" 10 &&
+	grep -q "ack line 11: not valid JSON: ignored" err &&
+	grep -q "ack line 12: no receipt_handle: ignored" err &&
+	grep -q "ack for message m-unknown: receipt handle not held" err &&
+	grep -q "ack line 14: not a JSON object: ignored" err &&
+	test_must_not_contain err SECRET &&
+	kill -0 $RING_PID
+'
+
+test_expect_success 'on SIGTERM it closes stdout, then gives back what stays unacked' '
+	kill -TERM $RING_PID &&
+	test_wait_for "test \$(jobs -r | wc -l) -le 1" 30 &&
+	exec 9>&- &&
+	ring_wait 0 &&
+	test "$(wc -l <out)" = 36 &&
+	test "$(sqs_count "$url")" = "90 0"
+'
+
+test_expect_success 'a released message is received again before --drain ends' '
+	url=$(sqs_create release) &&
+	head -n 50 sent >few && sqs_send "$url" few >/dev/null &&
+	rm -f acks && mkfifo acks &&
+	sqs-read --drain --wait 1 release <acks 2>err | perl -MJSON::PP -ne "
+		\$| = 1; my \$r = decode_json(\$_);
+		print STDERR \$_;
+		print encode_json({ receipt_handle => \$r->{receipt_handle},
+		    message_id => \$r->{message_id},
+		    status => \$r->{receive_count} == 1 ? q(released) : q(loaded) }), qq(\n);
+	" >acks 2>out &&
+	test "$(wc -l <out)" = 100 &&
+	perl -MJSON::PP -ne "\$c{decode_json(\$_)->{receive_count}}++;
+	    END { exit !(\$c{1} == 50 && \$c{2} == 50) }" out &&
+	test "$(sqs_count "$url")" = "0 0"
+'
+
+test_expect_success 'held messages are kept invisible past their visibility timeout' '
+	url=$(sqs_create heartbeat) &&
+	head -n 20 sent >few && sqs_send "$url" few >/dev/null &&
+	ring_start -v --visibility 2 --wait 1 heartbeat &&
+	test_wait_for "test \$(wc -l <out) -ge 20" 30 &&
+	sleep 5 &&
+	sqs-read --wait 0 --drain heartbeat </dev/null >other 2>/dev/null &&
+	test ! -s other &&
+	acks_for loaded out >&9 &&
+	test_wait_for "test \"\$(sqs_count $url)\" = \"0 0\"" 30 &&
+	kill -TERM $RING_PID &&
+	test_wait_for "grep -q \"stopping\" err" 10 &&
+	exec 9>&- &&
+	ring_wait 0
+'
+
+test_expect_success 'a second signal ends it at once' '
+	url=$(sqs_create twice) &&
+	head -n 20 sent >few && sqs_send "$url" few >/dev/null &&
+	ring_start -v --wait 1 twice &&
+	test_wait_for "test \$(wc -l <out) -ge 20" 30 &&
+	kill -TERM $RING_PID &&
+	test_wait_for "grep -q \"stopping\" err" 10 &&
+	kill -TERM $RING_PID &&
+	ring_wait 143 &&
+	exec 9>&-
+'
+
+test_expect_success 'acks that end early are a lost peer: exit 74' '
+	url=$(sqs_create early) &&
+	head -n 20 sent >few && sqs_send "$url" few >/dev/null &&
+	ring_start --wait 1 early &&
+	exec 9>&- &&
+	ring_wait 74 &&
+	grep -q "acks ended early" err
+'
+
+test_expect_success 'a reader that goes away is a lost peer: exit 74, nothing unwritten deleted' '
+	url=$(sqs_create epipe) &&
+	sqs_send "$url" sent >/dev/null &&
+	{ sqs-read --wait 1 --delete-after-write epipe 2>err; echo $? >status; } |
+	    head -n 1 >/dev/null &&
+	test_wait_for "test -s status" 30 &&
+	test "$(cat status)" = 74 &&
+	grep -q "the reader has gone" err &&
+	left=$(sqs_count "$url" | awk "{ print \$1 + \$2 }") &&
+	test "$left" -gt 0 && test "$left" -lt 3000
+'
+
+test_done

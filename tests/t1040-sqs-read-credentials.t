@@ -1,0 +1,147 @@
+#!/bin/bash
+# sqs-read finds credentials as AWS's tools do: environment, profiles in
+# the shared files, the container endpoint, IMDSv2; it refreshes those
+# that expire; and secrets never show in its messages.  The scripted SQS
+# front serves the credential endpoints on loopback and checks each
+# request's signature against the key it was meant to use.
+. "$(dirname "$0")/lib/tap.sh"
+. "$TOP/tests/lib/sqs.sh"
+. "$TOP/tests/lib/sqs-read.sh"
+
+test_services sqs
+"$TOOLS/gen-logins" 20 >sent || exit 1
+url=$(sqs_create creds) || exit 1
+
+fake_sqs '{"secrets": {"AKIDPROFILE": "profile-secret", "AKIDCONFIG": "config-secret",
+	"AKIDEXAMPLETEST": "test-secret-not-real"}, "token": "Bearer container-token", "lifetime": 4}'
+queue=$AWS_ENDPOINT_URL_SQS/000000000000/creds
+
+# drain_with ENV...: one drain of the queue (refilled first) through the
+# scripted front, with the environment changed as given.
+drain_with() {
+	sqs_send "$url" sent >/dev/null &&
+	env "$@" sqs-read -e "$FAKE" -c 1 --drain --wait 1 --delete-after-write "$queue" \
+	    >out 2>err &&
+	test "$(wc -l <out)" = 20
+}
+
+cat >credentials <<'EOC'
+# comment
+[default]
+aws_access_key_id = AKIDWRONG
+aws_secret_access_key = wrong
+
+[work]
+aws_access_key_id=AKIDPROFILE
+aws_secret_access_key   =   profile-secret
+EOC
+cat >config <<'EOC'
+[default]
+region = eu-west-1
+[profile cfg]
+region = us-east-1
+s3 =
+    max_concurrent_requests = 20
+aws_access_key_id = AKIDCONFIG
+aws_secret_access_key = config-secret
+[profile role]
+role_arn = arn:aws:iam::123456789012:role/x
+source_profile = work
+EOC
+
+test_expect_success 'a profile in the credentials file signs the requests' '
+	: >"$FAKE_LOG" &&
+	drain_with -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	    AWS_SHARED_CREDENTIALS_FILE=credentials AWS_PROFILE=work &&
+	test "$(fake_count key AKIDPROFILE)" -gt 0 &&
+	test "$(fake_count sig false)" = 0
+'
+
+test_expect_success '--profile wins over the environment; keys may sit in the config file' '
+	: >"$FAKE_LOG" &&
+	sqs_send "$url" sent >/dev/null &&
+	AWS_CONFIG_FILE=config sqs-read --profile cfg -e "$FAKE" -c 1 --drain --wait 1 \
+	    --delete-after-write "$queue" >out 2>err &&
+	test "$(fake_count key AKIDCONFIG)" -gt 0 &&
+	test "$(fake_count key AKIDEXAMPLETEST)" = 0
+'
+
+test_expect_success 'the region comes from the profile when nothing else names it' '
+	: >"$FAKE_LOG" &&
+	drain_with -u AWS_REGION AWS_CONFIG_FILE=config AWS_PROFILE=cfg &&
+	test "$(fake_count sig true)" -gt 0 &&
+	test_must_fail --code 78 env -u AWS_REGION sqs-read -e "$FAKE" --drain "$queue" \
+	    </dev/null >out 2>err &&
+	grep -q "no region" err
+'
+
+test_expect_success 'a profile that is not there, or asks for a role, is a config error' '
+	test_must_fail --code 78 env AWS_PROFILE=nope sqs-read -e "$FAKE" "$queue" </dev/null 2>err &&
+	grep -q "profile nope: not found in" err &&
+	test_must_fail --code 78 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	    AWS_CONFIG_FILE=config AWS_PROFILE=role sqs-read -e "$FAKE" "$queue" </dev/null 2>err &&
+	grep -q "profile role: role_arn is not supported" err
+'
+
+test_expect_success 'no credentials anywhere: a config error that says where it looked' '
+	test_must_fail --code 78 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	    sqs-read -e "$FAKE" "$queue" </dev/null 2>err &&
+	grep -q "no AWS credentials" err &&
+	test_must_fail --code 78 env AWS_SECRET_ACCESS_KEY= sqs-read -e "$FAKE" "$queue" \
+	    </dev/null 2>err &&
+	grep -q "AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY" err
+'
+
+printf "Bearer container-token\n" >token
+test_expect_success 'the container endpoint gives temporary credentials, with their session token' '
+	: >"$FAKE_LOG" &&
+	drain_with -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	    AWS_CONTAINER_CREDENTIALS_FULL_URI="$FAKE/creds" \
+	    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=$TMP/token &&
+	test "$(fake_count action container)" -ge 1 &&
+	test "$(fake_count ok false)" = 0 &&
+	test "$(fake_count sig false)" = 0 &&
+	test "$(grep -c "\"token\":\"token-" "$FAKE_LOG")" -gt 0 &&
+	test_must_not_contain err "token-" && test_must_not_contain err secret-
+'
+
+test_expect_success 'a wrong container token is refused, and says so' '
+	test_must_fail --code 75 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	    AWS_CONTAINER_CREDENTIALS_FULL_URI="$FAKE/creds" \
+	    AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong sqs-read -e "$FAKE" "$queue" </dev/null 2>err &&
+	grep -q "the container credentials endpoint: HTTP 401" err &&
+	test_must_fail --code 78 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	    AWS_CONTAINER_CREDENTIALS_FULL_URI=http://192.0.2.1/creds \
+	    sqs-read -e "$FAKE" "$queue" </dev/null 2>err &&
+	grep -q "plain http is allowed only to a loopback" err
+'
+
+test_expect_success 'IMDSv2 gives the instance role credentials, token first' '
+	: >"$FAKE_LOG" &&
+	drain_with -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	    AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT="$FAKE/" &&
+	test "$(fake_count action imds-token)" -ge 1 &&
+	test "$(fake_count action imds-role)" = 1 &&
+	test "$(fake_count action imds-creds)" -ge 1 &&
+	test "$(fake_count ok false)" = 0 &&
+	test "$(fake_count sig false)" = 0 &&
+	head -n 1 "$FAKE_LOG" | grep -q imds-token
+'
+
+test_expect_success 'temporary credentials are refreshed before they expire' '
+	: >"$FAKE_LOG"
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	    AWS_CONTAINER_CREDENTIALS_FULL_URI="$FAKE/creds" \
+	    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=$TMP/token \
+	    sqs-read -e "$FAKE" -c 1 --wait 1 "$queue" </dev/null >out 2>err &
+	pid=$!
+	test_wait_for "test \$(fake_count action container) -ge 3" 30 &&
+	kill -TERM $pid && wait $pid &&
+	keys=$(perl -MJSON::PP -ne "my \$j = decode_json(\$_);
+	    print \$j->{key}, qq(\n) if \$j->{action} eq q(ReceiveMessage)" "$FAKE_LOG" |
+	    sort -u | wc -l) &&
+	test "$keys" -ge 3 &&
+	test "$(fake_count sig false)" = 0
+'
+
+test_done
