@@ -1,0 +1,193 @@
+#include <string.h>
+
+#include "reason.h"
+#include "record.h"
+
+enum { R_BODY, R_MESSAGE_ID, R_RECEIPT_HANDLE, R_SENT_TIMESTAMP, NRKEYS };
+
+static const struct name rkey_names[NRKEYS] = {
+	NAME("body"), NAME("message_id"), NAME("receipt_handle"),
+	NAME("sent_timestamp"),
+};
+static const int rkey_where[NRKEYS] = {
+	W_BODY, W_MESSAGE_ID, W_RECEIPT_HANDLE, W_SENT_TIMESTAMP,
+};
+
+/* 9999-12-31T23:59:59.999Z: create_date has four-digit years. */
+#define TS_MAX 253402300799999LL
+
+int
+parser_init(struct parser *p, int null_app_version)
+{
+	memset(p, 0, sizeof *p);
+	p->null_app_version = null_app_version;
+	buf_init(&p->bodytext, RECORD_LINE_MAX);
+	buf_init(&p->scratch.b, RECORD_LINE_MAX + 64);
+	if (json_init(&p->rec, RECORD_MAXTOK) == -1)
+		return -1;
+	if (json_init(&p->body, RECORD_MAXTOK) == -1) {
+		json_free(&p->rec);
+		return -1;
+	}
+	return 0;
+}
+
+void
+parser_free(struct parser *p)
+{
+	json_free(&p->rec);
+	json_free(&p->body);
+	buf_free(&p->bodytext);
+	buf_free(&p->scratch.b);
+}
+
+static int
+fail(struct record *r, int where, int what)
+{
+	r->where = where;
+	r->what = what;
+	return -1;
+}
+
+/*
+ * An identity string: kept as read (it goes out as read), but it must
+ * unescape cleanly, as pg-load and sqs-read will unescape it.
+ */
+static int
+ident_string(struct parser *p, int v, const char **s, size_t *n)
+{
+	const jsmntok_t *t = &p->rec.tok[v];
+	int err;
+
+	if (t->type != JSMN_STRING)
+		return P_NOT_STRING;
+	*s = p->rec.s + t->start;
+	*n = (size_t)(t->end - t->start);
+	if (*n == 0)
+		return P_EMPTY;
+	if (has_backslash(*s, *n)) {
+		buf_reset(&p->scratch.b);
+		if ((err = json_unescape(&p->scratch.b, *s, *n)) != JSON_OK)
+			return what_json(err);
+	}
+	return P_NONE;
+}
+
+/* A JSON integer of digits only, 0 to TS_MAX. */
+static int
+timestamp(const struct json *j, int v, long long *ms)
+{
+	const jsmntok_t *t = &j->tok[v];
+	const char *s = j->s + t->start;
+	int i, n = t->end - t->start;
+	long long x = 0;
+
+	if (t->type != JSMN_PRIMITIVE)
+		return P_NOT_INTEGER;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return s[i] == '-' ? P_RANGE : P_NOT_INTEGER;
+		if (x > TS_MAX)
+			return P_RANGE;
+		x = x * 10 + (s[i] - '0');
+	}
+	if (n == 0)
+		return P_NOT_INTEGER;
+	if (x > TS_MAX)
+		return P_RANGE;
+	*ms = x;
+	return P_NONE;
+}
+
+/* The identity of a message record; -1 (and no identity) if any is bad. */
+static int
+identity(struct parser *p, const int slot[NRKEYS], struct record *r)
+{
+	const jsmntok_t *t;
+	int what;
+
+	if (slot[R_MESSAGE_ID] >= 0 && (what = ident_string(p,
+	    slot[R_MESSAGE_ID], &r->mid, &r->midlen)) != P_NONE)
+		return fail(r, W_MESSAGE_ID, what);
+	if (slot[R_RECEIPT_HANDLE] >= 0 && (what = ident_string(p,
+	    slot[R_RECEIPT_HANDLE], &r->rh, &r->rhlen)) != P_NONE)
+		return fail(r, W_RECEIPT_HANDLE, what);
+	if (slot[R_SENT_TIMESTAMP] >= 0) {
+		if ((what = timestamp(&p->rec, slot[R_SENT_TIMESTAMP],
+		    &r->ts_ms)) != P_NONE)
+			return fail(r, W_SENT_TIMESTAMP, what);
+		t = &p->rec.tok[slot[R_SENT_TIMESTAMP]];
+		r->ts = p->rec.s + t->start;
+		r->tslen = (size_t)(t->end - t->start);
+	}
+	r->ident = 1;
+	return 0;
+}
+
+int
+record_parse(struct parser *p, const char *line, size_t len, struct record *r)
+{
+	const struct json *j = &p->rec;
+	const jsmntok_t *t;
+	int slot[NRKEYS], dup = -1, i, n, f, err;
+
+	r->message = r->ident = 0;
+	r->mid = r->rh = r->ts = r->body = NULL;
+	r->midlen = r->rhlen = r->tslen = r->bodylen = 0;
+	r->where = W_LINE;
+	r->what = P_NONE;
+
+	if ((err = json_parse(&p->rec, line, len)) != JSON_OK)
+		return fail(r, W_LINE, what_json(err));
+	if (j->tok[0].type != JSMN_OBJECT)
+		return fail(r, W_LINE, P_NOT_OBJECT);
+
+	for (f = 0; f < NRKEYS; f++)
+		slot[f] = -1;
+	for (i = 1, n = 0; n < j->tok[0].size; n++) {
+		if ((f = key_index(j, i, rkey_names, NRKEYS)) >= 0) {
+			if (slot[f] != -1 && dup == -1)
+				dup = f;
+			slot[f] = i + 1;
+		}
+		i = next_key(j, i);
+	}
+
+	if (slot[R_BODY] < 0 && slot[R_RECEIPT_HANDLE] < 0) {
+		/* A bare login body: the line is the login. */
+		if (login_parse(j, 0, &p->scratch, p->null_app_version,
+		    &r->login, &r->where, &r->what) == -1)
+			return -1;
+		return 0;
+	}
+
+	r->message = 1;
+	if (dup >= 0 && dup != R_BODY)
+		return fail(r, rkey_where[dup], P_DUPLICATE);
+	if (identity(p, slot, r) == -1)
+		return -1;
+	if (dup == R_BODY)
+		return fail(r, W_BODY, P_DUPLICATE);
+	if (slot[R_BODY] < 0)
+		return fail(r, W_BODY, P_MISSING);
+	t = &j->tok[slot[R_BODY]];
+	if (t->type == JSMN_STRING) {
+		r->body = line + t->start - 1;
+		r->bodylen = (size_t)(t->end - t->start) + 2;
+	} else {
+		r->body = line + t->start;
+		r->bodylen = (size_t)(t->end - t->start);
+		return fail(r, W_BODY, P_NOT_STRING);
+	}
+
+	buf_reset(&p->bodytext);
+	if ((err = json_tokstr(j, slot[R_BODY], &p->bodytext)) != JSON_OK)
+		return fail(r, W_BODY, what_json(err));
+	if ((err = json_parse(&p->body, p->bodytext.data, p->bodytext.len)) !=
+	    JSON_OK)
+		return fail(r, W_BODY, what_json(err));
+	if (p->body.tok[0].type != JSMN_OBJECT)
+		return fail(r, W_BODY, P_NOT_OBJECT);
+	return login_parse(&p->body, 0, &p->scratch, p->null_app_version,
+	    &r->login, &r->where, &r->what);
+}
