@@ -1,0 +1,395 @@
+#include <err.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "commit.h"
+#include "copy.h"
+#include "sig.h"
+
+#define PRUNE_EVERY 3600.0	/* seconds between ledger prunes */
+#define RETRIES_MAX 10		/* deadlocks etc. in a row before giving up */
+#define BACKOFF_FIRST 0.1	/* seconds */
+#define BACKOFF_MAX 5.0
+
+static const char begin_sql[] = "BEGIN; SET CONSTRAINTS ALL IMMEDIATE";
+
+/* Ends an open COPY or transaction after a failure, if the link lives. */
+static void
+abandon(struct loader *l)
+{
+	if (l->db.conn == NULL || PQstatus(l->db.conn) != CONNECTION_OK)
+		return;
+	if (PQtransactionStatus(l->db.conn) == PQTRANS_ACTIVE)
+		(void)db_copy_end(&l->db);
+	(void)db_exec(&l->db, "ROLLBACK", 0, NULL, NULL);
+}
+
+static void
+stream_fail(struct loader *l)
+{
+	if (l->fail_t0 == 0)
+		l->fail_t0 = mono_now();
+	l->streaming = 0;
+	l->stream_failed = 1;
+	buf_reset(&l->chunk);
+}
+
+void
+commit_stream_row(struct loader *l)
+{
+	if (!l->streaming && (l->stream_failed || l->pessimistic)) {
+		buf_reset(&l->chunk);
+		return;
+	}
+	if (!l->streaming) {
+		if (db_copy_begin(&l->db, l->fast_sql) != DB_OK) {
+			abandon(l);
+			stream_fail(l);
+			return;
+		}
+		l->streaming = 1;
+	}
+	if (l->chunk.len >= COPY_CHUNK &&
+	    db_copy_put(&l->db, &l->chunk) != DB_OK) {
+		abandon(l);
+		stream_fail(l);
+	}
+}
+
+/* COMMIT, checking it did commit: an aborted transaction "commits" too. */
+static int
+commit(struct db *d)
+{
+	PGresult *r = NULL;
+	int rc, ok;
+
+	if ((rc = db_exec(d, "COMMIT", 0, NULL, &r)) != DB_OK)
+		return rc;
+	ok = strcmp(PQcmdStatus(r), "COMMIT") == 0;
+	PQclear(r);
+	if (!ok) {
+		buf_reset(&d->err.primary);
+		(void)buf_adds(&d->err.primary,
+		    "the transaction was rolled back");
+		strcpy(d->err.sqlstate, "25P02");
+		d->err.rc = DB_FATAL;
+		return DB_FATAL;
+	}
+	return DB_OK;
+}
+
+static void
+mark_pending(struct batch *b, int status)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->rec[i].status == ST_PENDING)
+			b->rec[i].status = (unsigned char)status;
+}
+
+/* Finishes the fast path.  DB_OK, or why the careful path must follow. */
+static int
+fast_finish(struct loader *l)
+{
+	struct batch *b = &l->b;
+	int rc;
+
+	l->streaming = 0;
+	if ((rc = db_copy_put(&l->db, &l->chunk)) == DB_OK)
+		rc = db_copy_end(&l->db);
+	if (rc == DB_OK && l->cfg->dedupe) {
+		/* Two records of one message: both rows went; redo it. */
+		if (batch_keys(b) > 0)
+			rc = DB_ROW;
+		else if (b->nkeys > 0)
+			rc = ledger_copy(&l->db, &l->led, b->keys, b->nkeys,
+			    &l->chunk);
+	}
+	if (rc == DB_OK)
+		rc = commit(&l->db);
+	if (rc == DB_OK) {
+		mark_pending(b, ST_LOADED);
+		return DB_OK;
+	}
+	abandon(l);
+	return rc;
+}
+
+/* The column an error names, as an index into the table's, or -1. */
+static int
+refused_column(const struct table *t, const struct dberr *e)
+{
+	const char *ctx = buf_cstr(&e->context), *p, *best = NULL;
+	char pat[80];
+	size_t c;
+	int col = -1;
+
+	for (c = 0; c < t->cols.n; c++)
+		if (strcmp(e->column, t->cols.name[c]) == 0)
+			return (int)c;
+	/*
+	 * COPY names the column in its CONTEXT line, after the table, the
+	 * line number and (in English) "column"; the first " name:" is
+	 * it, as the value comes after.
+	 */
+	for (c = 0; c < t->cols.n; c++) {
+		snprintf(pat, sizeof pat, " %s:", t->cols.name[c]);
+		p = strstr(ctx, pat);
+		if (p != NULL && (best == NULL || p < best)) {
+			best = p;
+			col = (int)c;
+		}
+	}
+	return col;
+}
+
+/* COPYs the rows l->idx[0..n) from their kept lines.  DB_* */
+static int
+copy_rows(struct loader *l, const size_t *idx, size_t n)
+{
+	struct record r;
+	struct rec *rec;
+	size_t i;
+	int rc;
+
+	if ((rc = db_copy_begin(&l->db, l->tab.copy_sql)) != DB_OK)
+		return rc;
+	buf_reset(&l->chunk);
+	for (i = 0; i < n && rc == DB_OK; i++) {
+		rec = &l->b.rec[idx[i]];
+		if (record_parse(&l->rp, batch_line(&l->b, rec), rec->len,
+		    &r) == -1 || record_copy_row(&l->rp, &r, &l->chunk) != 0)
+			load_die(l, EX_SOFTWARE, "line %llu: could not be read "
+			    "again", rec->lineno);
+		if (l->chunk.len >= COPY_CHUNK)
+			rc = db_copy_put(&l->db, &l->chunk);
+	}
+	if (rc == DB_OK)
+		rc = db_copy_put(&l->db, &l->chunk);
+	buf_reset(&l->chunk);
+	return rc == DB_CONN ? rc : db_copy_end(&l->db);
+}
+
+/*
+ * COPYs rows under a savepoint, so a refusal costs only them.  A row
+ * refused alone is marked so, with the server's text.  DB_ROW means the
+ * rows together were refused and nothing of them stays.
+ */
+static int
+try_rows(struct loader *l, const size_t *idx, size_t n)
+{
+	struct dberr *e = &l->db.err;
+	int rc;
+
+	if ((rc = db_exec(&l->db, "SAVEPOINT pg_load", 0, NULL, NULL)) != DB_OK)
+		return rc == DB_ROW ? DB_FATAL : rc;
+	rc = copy_rows(l, idx, n);
+	if (rc == DB_OK)
+		return db_exec(&l->db, "RELEASE SAVEPOINT pg_load", 0, NULL,
+		    NULL);
+	if (rc != DB_ROW)
+		return rc;
+	if (n == 1)
+		batch_refuse(&l->b, &l->b.rec[idx[0]], buf_cstr(&e->text),
+		    e->text.len, e->sqlstate, refused_column(&l->tab, e));
+	rc = db_exec(&l->db, "ROLLBACK TO SAVEPOINT pg_load; "
+	    "RELEASE SAVEPOINT pg_load", 0, NULL, NULL);
+	return rc == DB_OK ? DB_ROW : rc;
+}
+
+/* Loads what it can of rows, refusing each row the server refuses. */
+static int
+bisect(struct loader *l, const size_t *idx, size_t n)
+{
+	int rc;
+
+	if (n == 0)
+		return DB_OK;
+	if ((rc = try_rows(l, idx, n)) != DB_ROW || n == 1)
+		return rc == DB_ROW ? DB_OK : rc;
+	if ((rc = bisect(l, idx, n / 2)) != DB_OK)
+		return rc;
+	return bisect(l, idx + n / 2, n - n / 2);
+}
+
+/* One try of the careful path.  DB_* */
+static int
+careful(struct loader *l)
+{
+	struct batch *b = &l->b;
+	size_t i, n, dups = 0;
+	int rc;
+
+	/* Whatever a failed try decided is decided again. */
+	buf_truncate(&b->reasons, b->reasons_mark);
+	for (i = 0; i < b->n; i++) {
+		struct rec *r = &b->rec[i];
+
+		if (r->kind == REC_ROW) {
+			r->status = ST_PENDING;
+			r->reason = NO_REASON;
+			r->sqlstate[0] = '\0';
+			r->col = -1;
+		}
+	}
+	if ((rc = db_exec(&l->db, begin_sql, 0, NULL, NULL)) != DB_OK)
+		return rc;
+	if (l->cfg->dedupe) {
+		(void)batch_keys(b);
+		if (b->nkeys > 0 && (rc = ledger_claim(&l->db, &l->led, b->keys,
+		    b->nkeys, b->flags)) != DB_OK)
+			return rc;
+		for (i = 0; i < b->nkeys; i++)
+			if (!b->flags[i]) {
+				b->rec[b->keys[i].rec].status = ST_DUPLICATE;
+				dups++;
+			}
+		l->pessimistic = dups > 0;
+	}
+	for (i = 0, n = 0; i < b->n; i++)
+		if (b->rec[i].status == ST_PENDING)
+			l->idx[n++] = i;
+	if ((rc = bisect(l, l->idx, n)) != DB_OK)
+		return rc;
+	if (l->cfg->dedupe) {
+		/* A refused row's message is not in the table: unclaim it. */
+		for (i = 0, n = 0; i < b->nkeys; i++)
+			if (b->rec[b->keys[i].rec].status == ST_REFUSED)
+				b->keys[n++] = b->keys[i];
+		if ((rc = ledger_unclaim(&l->db, &l->led, b->keys, n)) != DB_OK)
+			return rc;
+	}
+	if ((rc = commit(&l->db)) != DB_OK)
+		return rc;
+	mark_pending(b, ST_LOADED);
+	return DB_OK;
+}
+
+/* Sleeps up to secs; 0 if a signal came. */
+static int
+nap(double secs)
+{
+	(void)sig_poll(-1, (long)(secs * 1000));
+	return !sig_caught();
+}
+
+/* Connects again until it works or the batch's time is up. */
+static void
+reconnect(struct loader *l)
+{
+	double delay = BACKOFF_FIRST, left;
+	const char *why = buf_cstr(&l->db.err.primary);
+
+	warnx("connection lost, reconnecting for up to %ld s: %.*s",
+	    l->cfg->retry_seconds, (int)strcspn(why, "\n"), why);
+	for (;;) {
+		if (db_connect(&l->db) == DB_OK) {
+			warnx("reconnected; loading the batch again");
+			return;
+		}
+		left = l->fail_t0 + (double)l->cfg->retry_seconds - mono_now();
+		if (left <= 0)
+			load_die(l, EX_TEMPFAIL, "database unreachable for "
+			    "%ld s, giving up; nothing uncommitted was "
+			    "acknowledged: %s", l->cfg->retry_seconds,
+			    buf_cstr(&l->db.err.text));
+		if (!nap(delay < left ? delay : left))
+			load_die(l, EX_TEMPFAIL, "interrupted while "
+			    "reconnecting; nothing uncommitted was "
+			    "acknowledged");
+		delay = delay * 2 < BACKOFF_MAX ? delay * 2 : BACKOFF_MAX;
+	}
+}
+
+static void
+give_up(struct loader *l, const char *what)
+{
+	struct dberr *e = &l->db.err;
+	const char *why = e->rc == DB_ROW ? db_state_name(e->sqlstate) :
+	    buf_cstr(&e->primary);
+
+	/*
+	 * Only a refused row's text can quote data, and that is not shown.
+	 * libpq's first line says it; the rest is advice.
+	 */
+	load_die(l, db_exit_code(&l->db), "%s: SQLSTATE %s: %.*s; nothing "
+	    "uncommitted was acknowledged", what, e->sqlstate[0] ?
+	    e->sqlstate : "none", (int)strcspn(why, "\n"), why);
+}
+
+void
+commit_batch(struct loader *l)
+{
+	struct batch *b = &l->b;
+	double delay = BACKOFF_FIRST;
+	int rc, retries = 0;
+
+	b->reasons_mark = b->reasons.len;
+	if (l->streaming) {
+		if (fast_finish(l) == DB_OK)
+			goto done;
+		if (l->fail_t0 == 0)
+			l->fail_t0 = mono_now();
+	} else if (l->stream_failed) {
+		abandon(l);
+	}
+	if (b->rows == 0)
+		goto done;	/* nothing for the database */
+	for (;;) {
+		if (l->db.conn == NULL ||
+		    PQstatus(l->db.conn) != CONNECTION_OK) {
+			if (l->fail_t0 == 0)
+				l->fail_t0 = mono_now();
+			reconnect(l);
+		}
+		if ((rc = careful(l)) == DB_OK)
+			break;
+		abandon(l);
+		switch (rc) {
+		case DB_CONN:
+			/* Lost again after reconnecting: the bound holds. */
+			if (l->fail_t0 == 0)
+				l->fail_t0 = mono_now();
+			if (mono_now() - l->fail_t0 >
+			    (double)l->cfg->retry_seconds)
+				give_up(l, "the connection keeps failing");
+			db_close(&l->db);
+			if (!nap(delay))
+				load_die(l, EX_TEMPFAIL, "interrupted while "
+				    "reconnecting; nothing uncommitted was "
+				    "acknowledged");
+			delay = delay * 2 < BACKOFF_MAX ? delay * 2 :
+			    BACKOFF_MAX;
+			break;
+		case DB_RETRY:
+			if (++retries > RETRIES_MAX)
+				give_up(l, "retried too often");
+			if (!nap(BACKOFF_FIRST * retries))
+				load_die(l, EX_TEMPFAIL, "interrupted while "
+				    "retrying; nothing uncommitted was "
+				    "acknowledged");
+			break;
+		default:
+			give_up(l, "cannot load");
+		}
+	}
+done:
+	l->streaming = l->stream_failed = 0;
+	l->fail_t0 = 0;
+}
+
+void
+commit_prune(struct loader *l, int force)
+{
+	double now = mono_now();
+
+	if (!l->cfg->dedupe || (!force && now < l->next_prune))
+		return;
+	l->next_prune = now + PRUNE_EVERY;
+	if (l->db.conn == NULL || PQstatus(l->db.conn) != CONNECTION_OK)
+		return;
+	if (ledger_prune(&l->db, &l->led) != DB_OK)
+		warnx("ledger %s: prune failed: SQLSTATE %s: %s", l->led.qname,
+		    l->db.err.sqlstate, buf_cstr(&l->db.err.primary));
+}

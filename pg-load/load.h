@@ -1,0 +1,57 @@
+/*
+ * load: the worker.  Reads records from stdin, loads them in batches,
+ * and writes an ack for every record that carries a receipt handle once
+ * its fate is durable: its row committed (loaded), found in the ledger
+ * (duplicate), kept in the rejects file (rejected), or given back to the
+ * queue (released).
+ */
+#ifndef PG_LOAD_LOAD_H
+#define PG_LOAD_LOAD_H
+
+#include "batch.h"
+#include "catalog.h"
+#include "config.h"
+#include "db.h"
+#include "fdio.h"
+#include "ledger.h"
+#include "lineread.h"
+#include "record.h"
+#include "report.h"
+
+struct stats {
+	unsigned long long records, loaded, duplicates, rejected, released;
+	unsigned long long lost;	/* refused, and nowhere to keep them */
+};
+
+struct loader {
+	const struct config *cfg;
+	struct db db;
+	struct table tab;
+	struct ledger led;
+	struct recparser rp;
+	struct batch b;
+	struct lineread lr;
+	struct rejects rej;
+	int have_rej;
+	struct buf chunk;	/* COPY data on its way */
+	struct buf out;		/* acks and reject lines on their way */
+	size_t *idx;		/* rows to COPY on the careful path */
+	char *fast_sql;		/* BEGIN ...; COPY table FROM STDIN */
+	int streaming;		/* the batch's rows are being COPYed as read */
+	int stream_failed;	/* the fast path broke: the careful path */
+	int pessimistic;	/* claims found duplicates: claim first */
+	double fail_t0;		/* when the batch first failed, or 0 */
+	double next_prune;
+	double t_start;
+	struct progress prog;
+	struct stats st;
+};
+
+/* Returns the exit status (a sysexits code) or does not return. */
+int load_run(const struct config *cfg);
+
+/* Exits with code after a diagnostic and the summary. */
+void load_die(struct loader *l, int code, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
+
+#endif

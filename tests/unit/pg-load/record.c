@@ -1,0 +1,209 @@
+/* record: row records read, classified and encoded as COPY rows. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "copytext.h"
+#include "flat.h"
+#include "record.h"
+#include "tap.h"
+
+static char *names[] = { "user_id", "locale", "app_version", "doc", "ok" };
+static size_t lens[] = { 7, 6, 11, 3, 2 };
+static const struct columns cols = { 5, names, lens };
+static struct recparser p;
+
+/* Parses s; returns its kind, the COPY row in row (if a row). */
+static int
+parse(const char *s, struct record *r, struct buf *row)
+{
+	buf_reset(row);
+	if (record_parse(&p, s, strlen(s), r) == -1)
+		return -2;
+	if (r->kind == REC_ROW && record_copy_row(&p, r, row) == -1)
+		return -2;
+	return r->kind;
+}
+
+static void
+rows(void)
+{
+	struct buf row = BUF_INIT(4096);
+	struct record r;
+	const char *s;
+
+	s = "{\"message_id\":\"m-1\",\"receipt_handle\":\"rh\\/1\","
+	    "\"sent_timestamp\":1696287680114,\"user_id\":\"u\\t1\","
+	    "\"locale\":null,\"app_version\":2003000,\"doc\":{\"a\":[1,\"x\"]},"
+	    "\"ok\":true,\"extra\":\"ignored\"}";
+	ok(parse(s, &r, &row) == REC_ROW, "a row record is a row");
+	ok(r.mid != NULL && r.midlen == 3 && memcmp(r.mid, "m-1", 3) == 0,
+	    "its message id");
+	ok(r.rh != NULL && r.rhlen == 5 && memcmp(r.rh, "rh\\/1", 5) == 0,
+	    "its receipt handle, still escaped as in the line");
+	ok(r.ts == 1696287680114LL, "its sent_timestamp");
+	is_str(buf_cstr(&row), "u\\t1\t\\N\t2003000\t{\"a\":[1,\"x\"]}\ttrue\n",
+	    "columns in table order: string unescaped and escaped, null, "
+	    "number, JSON text, boolean");
+
+	s = "  {\"us\\u0065r_id\": \"x\" , \"app_version\" : -1.5e3 }  ";
+	ok(parse(s, &r, &row) == REC_ROW && r.mid == NULL && r.rh == NULL &&
+	    r.ts == 0, "without meta keys: no id, no handle, timestamp 0");
+	is_str(buf_cstr(&row), "x\t\\N\t-1.5e3\t\\N\t\\N\n",
+	    "an escaped key names its column; missing keys are NULL");
+
+	ok(parse("{\"user_id\":\"\"}", &r, &row) == REC_ROW &&
+	    strcmp(buf_cstr(&row), "\t\\N\t\\N\t\\N\t\\N\n") == 0,
+	    "the empty string is not NULL");
+	ok(parse("{\"message_id\":null,\"user_id\":\"a\"}", &r, &row) == REC_ROW &&
+	    r.mid == NULL, "a null message id counts as none");
+	buf_free(&row);
+}
+
+static void
+kinds(void)
+{
+	struct buf row = BUF_INIT(4096);
+	struct record r;
+
+	ok(parse("{\"message_id\":\"m\",\"receipt_handle\":\"h\","
+	    "\"sent_timestamp\":5,\"ack_only\":true}", &r, &row) == REC_ACK_ONLY &&
+	    r.rh != NULL, "ack_only: acknowledged, not loaded");
+	ok(parse("{\"message_id\":\"m\",\"receipt_handle\":\"h\","
+	    "\"release\":true}", &r, &row) == REC_RELEASE,
+	    "release: given back, not loaded");
+	ok(parse("{\"ack_only\":false,\"user_id\":\"a\"}", &r, &row) == REC_ROW,
+	    "ack_only false is a row");
+	ok(parse("{\"ack_only\":true,\"release\":true}", &r, &row) == REC_BAD,
+	    "both is refused");
+	buf_free(&row);
+}
+
+/* A refusal: REC_BAD with a reason containing want, and never secret. */
+static void
+refused(const char *s, const char *want, const char *what)
+{
+	struct buf row = BUF_INIT(4096);
+	struct record r;
+	int k = parse(s, &r, &row);
+
+	if (k == REC_ROW)	/* refused while encoding */
+		k = r.kind;
+	ok(k == REC_BAD && strstr(r.why, want) != NULL &&
+	    strstr(r.why, "SECRET") == NULL && row.len == 0, "%s", what);
+	if (k != REC_BAD || strstr(r.why, want) == NULL)
+		printf("# kind %d, why: %s\n", k, r.why);
+	buf_free(&row);
+}
+
+static void
+bad(void)
+{
+	refused("not json", "not a JSON object", "text that is not JSON");
+	refused("[\"SECRET\"]", "not a JSON object", "an array");
+	refused("\"SECRET\"", "not a JSON object", "a string");
+	refused("{\"user_id\":\"SECRET\"}{}", "not a JSON object",
+	    "two objects on a line");
+	refused("{\"user_id\":\"SECRET\",\"user_id\":\"b\"}",
+	    "key user_id: given twice", "a column given twice");
+	refused("{\"message_id\":\"SECRET\",\"message_id\":\"b\",\"ok\":1}",
+	    "key message_id: given twice", "a meta key given twice");
+	refused("{\"message_id\":12,\"user_id\":\"SECRET\"}",
+	    "message_id: not a string", "a numeric message id");
+	refused("{\"receipt_handle\":[],\"user_id\":\"SECRET\"}",
+	    "receipt_handle: not a string", "a receipt handle that is no string");
+	refused("{\"sent_timestamp\":\"1\",\"user_id\":\"SECRET\"}",
+	    "sent_timestamp", "a timestamp as a string");
+	refused("{\"sent_timestamp\":-1,\"user_id\":\"SECRET\"}",
+	    "sent_timestamp", "a negative timestamp");
+	refused("{\"sent_timestamp\":1.5,\"user_id\":\"SECRET\"}",
+	    "sent_timestamp", "a fractional timestamp");
+	refused("{\"sent_timestamp\":99999999999999999999,\"user_id\":\"S\"}",
+	    "sent_timestamp", "a timestamp past 64 bits");
+	refused("{\"ack_only\":\"SECRET\"}", "ack_only", "ack_only not a boolean");
+	refused("{\"other\":\"SECRET\",\"message_id\":\"m\"}",
+	    "no key names a column", "a record naming no column");
+	refused("{\"user_id\":\"SECRET\\u0000\"}", "column user_id: a NUL",
+	    "a NUL in a value, naming the column");
+	refused("{\"locale\":\"SECRET\\udc00\"}", "column locale: a lone surrogate",
+	    "a lone surrogate in a value");
+	refused("{\"message_id\":\"SECRET\\u0000\",\"ok\":1}", "message_id: a NUL",
+	    "a NUL in the message id");
+	refused("{\"user_id\":\"SECRET\x01\"}", "not a JSON object",
+	    "a raw control character");
+	refused("{\"user_id\":\"SECRET\xff\"}", "not a JSON object",
+	    "invalid UTF-8");
+}
+
+/* A table whose columns include meta keys: they load like any key. */
+static void
+meta_columns(void)
+{
+	static char *mnames[] = { "message_id", "sent_timestamp" };
+	static size_t mlens[] = { 10, 14 };
+	static const struct columns mcols = { 2, mnames, mlens };
+	struct recparser mp;
+	struct buf row = BUF_INIT(256);
+	struct record r;
+	const char *s = "{\"message_id\":\"m-9\",\"sent_timestamp\":7}";
+
+	ok(recparser_init(&mp, &mcols) == 0 &&
+	    record_parse(&mp, s, strlen(s), &r) == 0 && r.kind == REC_ROW &&
+	    record_copy_row(&mp, &r, &row) == 0 && r.ts == 7,
+	    "meta keys that are columns are loaded and still steer");
+	is_str(buf_cstr(&row), "m-9\t7\n", "their values");
+	recparser_free(&mp);
+	buf_free(&row);
+}
+
+/* flat_parse leaves what json_parse would, or declines. */
+static void
+flat(void)
+{
+	static const char *const same[] = {
+		"{}", " { } ", "{\"a\":1}", "{\"a\":\"x\\\"y\",\"b\":null,\"c\":true,"
+		"\"d\":false,\"e\":-0.5E+3}", "{\"k\\u00e9\":\"\xc3\xa9\"}\r\n",
+		"{\"a\":\"0123456789abcdefghijklmnopqrstuvwxyz\",\"a\":2}",
+	};
+	static const char *const declined[] = {
+		"{\"a\":{}}", "{\"a\":[1]}", "{\"a\":01}", "{\"a\":1.}",
+		"{\"a\":tru}", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[1]",
+		"{\"a\":1}x", "{\"a\":\"\x01\"}", "{\"a\":\"\\x\"}",
+		"{\"a\":\"\\u12g4\"}", "{\"a\":\"\xc0\xaf\"}", "{\"a\":1",
+		"{\"a\":\"abc", "{\"a\":nullx}",
+	};
+	struct json j1, j2;
+	unsigned char esc[64];
+	size_t i;
+	int good = 1;
+
+	json_init(&j1, 64);
+	json_init(&j2, 64);
+	for (i = 0; i < sizeof same / sizeof *same; i++) {
+		size_t n = strlen(same[i]);
+
+		good &= flat_parse(&j1, same[i], n, esc) == 0 &&
+		    json_parse(&j2, same[i], n) == JSON_OK && j1.ntok == j2.ntok &&
+		    memcmp(j1.tok, j2.tok, (size_t)j1.ntok * sizeof *j1.tok) == 0;
+	}
+	ok(good, "flat objects: the same tokens as json_parse");
+	for (i = 0, good = 1; i < sizeof declined / sizeof *declined; i++)
+		good &= flat_parse(&j1, declined[i], strlen(declined[i]), esc) == -1;
+	ok(good, "nested values and bad JSON are left to json_parse");
+	json_free(&j1);
+	json_free(&j2);
+}
+
+int
+main(void)
+{
+	if (recparser_init(&p, &cols) == -1)
+		return 1;
+	rows();
+	kinds();
+	bad();
+	meta_columns();
+	flat();
+	recparser_free(&p);
+	return done_testing();
+}
