@@ -5,7 +5,8 @@
 #                   run every test (unit tests also under ASan+UBSan, fuzz
 #                   corpora replayed); make test skips the install step
 #   make sanitize   build everything with ASan+UBSan into build-san/bin
-#   make sanitize-check   every test against the sanitized programs
+#   make sanitize-check   unit and program tests against the sanitized
+#                   programs, leaks included
 #   make fuzz       run each fuzz target for FUZZ_SECONDS (default 60)
 #   make bench      the benchmarks, as ratios to limits measured alongside
 #   make demo       the whole job on local services
@@ -148,8 +149,28 @@ test: all units tools
 sanitize:
 	$(MAKE) SANITIZE=1 O=$(BUILD)-san all units
 
+# The unit tests and each program's own tests (t1*, t2*, t3*) against
+# the ASan+UBSan build, leaks included.  Reports go to files, not to the
+# programs' stderr that tests compare, and any report fails the run,
+# whatever exit status the test that caused it expected.
+SAN_TESTS := $(filter tests/t1% tests/t2% tests/t3%,$(TESTS))
+SAN_LOG = $(abspath $(BUILD)-san/log)
 sanitize-check:
-	$(MAKE) SANITIZE=1 O=$(BUILD)-san test
+	$(MAKE) SANITIZE=1 O=$(BUILD)-san all units tools
+	rm -rf $(SAN_LOG)
+	mkdir -p $(SAN_LOG)
+	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:log_path=$(SAN_LOG)/asan \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(SAN_LOG)/ubsan \
+	BIN=$(abspath $(BUILD)-san/bin) TOOLS=$(abspath $(BUILD)-san/tools) \
+	$(PROVE) -e '' $(PROVE_FLAGS) \
+	    $(patsubst $(O)/%,$(BUILD)-san/%,$(UNIT_BIN)) $(SAN_TESTS); \
+	st=$$?; \
+	for f in $(SAN_LOG)/*; do \
+		[ -e "$$f" ] || continue; \
+		cat "$$f"; st=1; \
+	done; \
+	[ $$st = 0 ] || echo "sanitize-check: failed; reports in $(SAN_LOG)" >&2; \
+	exit $$st
 
 FUZZ_SECONDS ?= 60
 fuzz:
@@ -160,8 +181,8 @@ bench: all tools
 	BIN=$(abspath $(O)/bin) TOOLS=$(abspath $(O)/tools) tests/bench/run
 
 demo: deps
-	$(MAKE) all
-	BIN=$(abspath $(O)/bin) scripts/demo
+	$(MAKE) all tools
+	BIN=$(abspath $(O)/bin) TOOLS=$(abspath $(O)/tools) scripts/demo
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -62,19 +62,73 @@ hmac_sha256_free(struct hmac_sha256 *h)
 	free(h);
 }
 
+/* The chaining state of c, big-endian: a digest once c is final. */
+static void
+put_state(const SHA256_CTX *c, unsigned char *out)
+{
+	SHA_LONG x;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		/* A local: out may alias c, which would reload each word. */
+		x = c->h[i];
+		out[4 * i] = (unsigned char)(x >> 24);
+		out[4 * i + 1] = (unsigned char)(x >> 16);
+		out[4 * i + 2] = (unsigned char)(x >> 8);
+		out[4 * i + 3] = (unsigned char)x;
+	}
+}
+
+/*
+ * Pads the last block of a message of (BLOCK + n) bytes whose final n
+ * bytes are at b (n < BLOCK - 8): the key block came first.
+ */
+static void
+pad_block(unsigned char *b, size_t n)
+{
+	unsigned bits = (unsigned)(BLOCK + n) * 8;
+
+	b[n] = 0x80;
+	/* The length is below 2^16 bits: its other six bytes are zero. */
+	memset(b + n + 1, 0, BLOCK - 2 - n - 1);
+	b[BLOCK - 2] = (unsigned char)(bits >> 8);
+	b[BLOCK - 1] = (unsigned char)bits;
+}
+
 void
 hmac_sha256(const struct hmac_sha256 *h, const void *msg, size_t n,
     unsigned char out[HMAC_SHA256_LEN])
 {
-	SHA256_CTX c = h->inner;
+	unsigned char b[BLOCK];
+	SHA256_CTX c;
 
-	SHA256_Update(&c, msg, n);
-	SHA256_Final(out, &c);
-	c = h->outer;
-	SHA256_Update(&c, out, HMAC_SHA256_LEN);
+	if (n >= BLOCK - 8) {
+		c = h->inner;
+		SHA256_Update(&c, msg, n);
+		SHA256_Final(out, &c);
+		c = h->outer;
+		SHA256_Update(&c, out, HMAC_SHA256_LEN);
+		/*
+		 * No wipe of c: SHA256_Final clears its data block, and the
+		 * chaining state left is the digest, which is the output.
+		 */
+		SHA256_Final(out, &c);
+		return;
+	}
 	/*
-	 * No wipe of c: SHA256_Final clears its data block, and the chaining
-	 * state left is the digest, which is the output itself.
+	 * A value that fits one block with its padding (every ip, nearly
+	 * every device_id): two compressions on the prepared states, with
+	 * no buffering and no cleanse calls.  Only the chaining state is
+	 * copied, as only it is used.  The outer block overwrites the whole
+	 * of b, so no copy of the value stays behind on the stack.
 	 */
-	SHA256_Final(out, &c);
+	memcpy(c.h, h->inner.h, sizeof c.h);
+	memcpy(b, msg, n);
+	pad_block(b, n);
+	SHA256_Transform(&c, b);
+	put_state(&c, b);
+	pad_block(b, HMAC_SHA256_LEN);
+	memcpy(c.h, h->outer.h, sizeof c.h);
+	SHA256_Transform(&c, b);
+	put_state(&c, out);
 }

@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "login.h"
@@ -16,6 +17,36 @@ static const int key_where[NKEYS] = {
 	W_USER_ID, W_APP_VERSION, W_DEVICE_TYPE, W_IP, W_LOCALE, W_DEVICE_ID,
 };
 
+/*
+ * Whether a[0..n) and b[0..n) are equal, for names (n <= 16): two loads
+ * a side, not a call to memcmp, as nearly every key of a record is one.
+ */
+static inline int
+same(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, u, v;
+	uint32_t x4, y4, u4, v4;
+
+	if (n > 16)
+		return memcmp(a, b, n) == 0;
+	if (n >= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&u, a + n - 8, 8);
+		memcpy(&v, b + n - 8, 8);
+		return ((x ^ y) | (u ^ v)) == 0;
+	}
+	if (n >= 4) {
+		memcpy(&x4, a, 4);
+		memcpy(&y4, b, 4);
+		memcpy(&u4, a + n - 4, 4);
+		memcpy(&v4, b + n - 4, 4);
+		return ((x4 ^ y4) | (u4 ^ v4)) == 0;
+	}
+	return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] &&
+	    a[n - 1] == b[n - 1]);
+}
+
 static int
 match(const char *s, size_t len, const struct name *names, int n)
 {
@@ -23,7 +54,7 @@ match(const char *s, size_t len, const struct name *names, int n)
 
 	for (k = 0; k < n; k++)
 		if (names[k].n == len && s[0] == names[k].s[0] &&
-		    memcmp(names[k].s, s, len) == 0)
+		    same(names[k].s, s, len))
 			return k;
 	return -1;
 }
@@ -56,6 +87,19 @@ key_index(const struct json *j, int i, const struct name *names, int n)
 	if (json_unescape(&b, s, len) != JSON_OK || b.len == 0)
 		return -1;
 	return match(tmp, b.len, names, n);
+}
+
+int
+next_name(const struct json *j, int i, const struct name *names, int n,
+    int h)
+{
+	const jsmntok_t *t = &j->tok[i];
+
+	if (h < n && t->type == JSMN_STRING &&
+	    (size_t)(t->end - t->start) == names[h].n &&
+	    same(names[h].s, j->s + t->start, names[h].n))
+		return h;
+	return key_index(j, i, names, n);
 }
 
 size_t
@@ -125,6 +169,33 @@ put_ipv4(const unsigned char *a, char *out)
 	return (size_t)(o - out - 1);
 }
 
+/*
+ * The length of s if it is a dotted quad as inet_pton reads one (four
+ * parts of 0 to 255 in decimal, without leading zeros), else 0.  Such
+ * an address is already in the form inet_ntop writes.
+ */
+static size_t
+ipv4_plain(const char *s)
+{
+	const char *p = s;
+	unsigned v;
+	int part, digits;
+
+	for (part = 0; part < 4; part++) {
+		if (part > 0 && *p++ != '.')
+			return 0;
+		for (v = 0, digits = 0; *p >= '0' && *p <= '9' && digits < 3;
+		    p++, digits++) {
+			if (digits > 0 && v == 0)
+				return 0;	/* a leading zero */
+			v = v * 10 + (unsigned)(*p - '0');
+		}
+		if (digits == 0 || v > 255)
+			return 0;
+	}
+	return *p == '\0' ? (size_t)(p - s) : 0;
+}
+
 size_t
 ip_canonical(const char *s, char *out)
 {
@@ -132,7 +203,13 @@ ip_canonical(const char *s, char *out)
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
 	};
 	unsigned char a[16];
+	size_t n;
 
+	/* Nearly every address: nothing to change. */
+	if ((n = ipv4_plain(s)) != 0) {
+		memcpy(out, s, n + 1);
+		return n;
+	}
 	if (strchr(s, ':') == NULL)
 		return inet_pton(AF_INET, s, a) == 1 ? put_ipv4(a, out) : 0;
 	if (inet_pton(AF_INET6, s, a) != 1)
@@ -151,8 +228,8 @@ ip_canonical(const char *s, char *out)
  * earlier values stay put).
  */
 static int
-get_text(const struct json *j, int i, struct login_scratch *s,
-    struct text *t, int *what)
+get_text(const struct json *j, int i, const unsigned char *esc,
+    struct login_scratch *s, struct text *t, int *what)
 {
 	const jsmntok_t *tk = &j->tok[i];
 	const char *p = j->s + tk->start;
@@ -163,7 +240,7 @@ get_text(const struct json *j, int i, struct login_scratch *s,
 		*what = P_NOT_STRING;
 		return -1;
 	}
-	if (!has_backslash(p, n)) {
+	if (esc != NULL ? !esc[i] : !has_backslash(p, n)) {
 		t->p = p;
 		t->n = n;
 		t->raw = 1;
@@ -182,10 +259,10 @@ get_text(const struct json *j, int i, struct login_scratch *s,
 
 /* A string of at most max characters. */
 static int
-get_chars(const struct json *j, int i, struct login_scratch *s,
-    struct text *t, size_t max, int *what)
+get_chars(const struct json *j, int i, const unsigned char *esc,
+    struct login_scratch *s, struct text *t, size_t max, int *what)
 {
-	if (get_text(j, i, s, t, what) == -1)
+	if (get_text(j, i, esc, s, t, what) == -1)
 		return -1;
 	if (t->n > max && utf8_chars(t->p, t->n) > max) {
 		*what = P_TOO_LONG;
@@ -195,24 +272,26 @@ get_chars(const struct json *j, int i, struct login_scratch *s,
 }
 
 int
-login_parse(const struct json *j, int obj, struct login_scratch *s,
-    int null_app_version, struct login *l, int *where, int *what)
+login_parse(const struct json *j, int obj, const unsigned char *esc,
+    struct login_scratch *s, int null_app_version, struct login *l,
+    int *where, int *what)
 {
 	const jsmntok_t *o = &j->tok[obj];
-	int slot[NKEYS], n, i, f;
+	int slot[NKEYS], n, i, f, h;
 	struct text t;
 	char ipbuf[INET6_ADDRSTRLEN];
 
 	for (f = 0; f < NKEYS; f++)
 		slot[f] = -1;
-	for (i = obj + 1, n = 0; n < o->size; n++) {
-		if ((f = key_index(j, i, key_names, NKEYS)) >= 0) {
+	for (i = obj + 1, n = 0, h = 0; n < o->size; n++) {
+		if ((f = next_name(j, i, key_names, NKEYS, h)) >= 0) {
 			if (slot[f] != -1) {
 				*where = key_where[f];
 				*what = P_DUPLICATE;
 				return -1;
 			}
 			slot[f] = i + 1;
+			h = f + 1;
 		}
 		i = next_key(j, i);
 	}
@@ -235,11 +314,12 @@ login_parse(const struct json *j, int obj, struct login_scratch *s,
 	}
 
 	*where = W_USER_ID;
-	if (get_chars(j, slot[K_USER_ID], s, &l->user_id, USER_ID_MAX, what) == -1)
+	if (get_chars(j, slot[K_USER_ID], esc, s, &l->user_id, USER_ID_MAX,
+	    what) == -1)
 		return -1;
 
 	*where = W_APP_VERSION;
-	if (get_text(j, slot[K_APP_VERSION], s, &t, what) == -1)
+	if (get_text(j, slot[K_APP_VERSION], esc, s, &t, what) == -1)
 		return -1;
 	l->app_version_null = 0;
 	if (app_version_parse(t.p, t.n, &l->app_version, what) == -1) {
@@ -249,12 +329,12 @@ login_parse(const struct json *j, int obj, struct login_scratch *s,
 	}
 
 	*where = W_DEVICE_TYPE;
-	if (get_chars(j, slot[K_DEVICE_TYPE], s, &l->device_type,
+	if (get_chars(j, slot[K_DEVICE_TYPE], esc, s, &l->device_type,
 	    DEVICE_TYPE_MAX, what) == -1)
 		return -1;
 
 	*where = W_IP;
-	if (get_text(j, slot[K_IP], s, &t, what) == -1)
+	if (get_text(j, slot[K_IP], esc, s, &t, what) == -1)
 		return -1;
 	if (t.n == 0 || t.n >= sizeof ipbuf) {
 		*what = P_INVALID;
@@ -269,12 +349,12 @@ login_parse(const struct json *j, int obj, struct login_scratch *s,
 
 	*where = W_LOCALE;
 	l->locale_null = json_isnull(j, slot[K_LOCALE]);
-	if (!l->locale_null && get_chars(j, slot[K_LOCALE], s, &l->locale,
+	if (!l->locale_null && get_chars(j, slot[K_LOCALE], esc, s, &l->locale,
 	    LOCALE_MAX, what) == -1)
 		return -1;
 
 	*where = W_DEVICE_ID;
-	if (get_text(j, slot[K_DEVICE_ID], s, &l->device_id, what) == -1)
+	if (get_text(j, slot[K_DEVICE_ID], esc, s, &l->device_id, what) == -1)
 		return -1;
 	if (l->device_id.n == 0) {
 		*what = P_EMPTY;

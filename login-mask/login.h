@@ -58,11 +58,14 @@ struct login_scratch {
 };
 
 /*
- * Checks object token obj of j.  Returns 0 with l filled (pointing into
- * j's text and s), or -1 with *where and *what (reason.h) set.
+ * Checks object token obj of j.  esc, if not NULL, says per token
+ * whether a string holds an escape (lib/flat.h), so no value is looked
+ * through twice.  Returns 0 with l filled (pointing into j's text and
+ * s), or -1 with *where and *what (reason.h) set.
  */
-int login_parse(const struct json *j, int obj, struct login_scratch *s,
-    int null_app_version, struct login *l, int *where, int *what);
+int login_parse(const struct json *j, int obj, const unsigned char *esc,
+    struct login_scratch *s, int null_app_version, struct login *l,
+    int *where, int *what);
 
 /* A key name with its length, so matching one costs no strlen. */
 struct name {
@@ -77,6 +80,14 @@ struct name {
  * spelled with escapes is unescaped first.  For finding known keys fast.
  */
 int key_index(const struct json *j, int i, const struct name *names, int n);
+
+/*
+ * key_index(), trying names[h] first: keys mostly come in one order,
+ * so a walk that passes the index after the last match as h matches
+ * each key at the first try.
+ */
+int next_name(const struct json *j, int i, const struct name *names, int n,
+    int h);
 
 /* The key after key token i and its value, in an object's walk. */
 static inline int

@@ -140,6 +140,8 @@ main(int argc, char *argv[])
 	int ch, i, st;
 
 	std_fds();
+	/* Whole lines on stderr: in a ring the three stages share it. */
+	setvbuf(stderr, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	memset(&c, 0, sizeof c);
 	while ((ch = getopt_long(argc, argv, "hk:r:v", longopts, NULL)) != -1) {

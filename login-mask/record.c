@@ -1,16 +1,18 @@
 #include <string.h>
 
+#include "flat.h"
 #include "reason.h"
 #include "record.h"
 
-enum { R_BODY, R_MESSAGE_ID, R_RECEIPT_HANDLE, R_SENT_TIMESTAMP, NRKEYS };
+/* In the order sqs-read writes them, which next_name() tries first. */
+enum { R_MESSAGE_ID, R_RECEIPT_HANDLE, R_SENT_TIMESTAMP, R_BODY, NRKEYS };
 
 static const struct name rkey_names[NRKEYS] = {
-	NAME("body"), NAME("message_id"), NAME("receipt_handle"),
-	NAME("sent_timestamp"),
+	NAME("message_id"), NAME("receipt_handle"), NAME("sent_timestamp"),
+	NAME("body"),
 };
 static const int rkey_where[NRKEYS] = {
-	W_BODY, W_MESSAGE_ID, W_RECEIPT_HANDLE, W_SENT_TIMESTAMP,
+	W_MESSAGE_ID, W_RECEIPT_HANDLE, W_SENT_TIMESTAMP, W_BODY,
 };
 
 /* 9999-12-31T23:59:59.999Z: create_date has four-digit years. */
@@ -65,7 +67,7 @@ ident_string(struct parser *p, int v, const char **s, size_t *n)
 	*n = (size_t)(t->end - t->start);
 	if (*n == 0)
 		return P_EMPTY;
-	if (has_backslash(*s, *n)) {
+	if (p->resc != NULL ? p->resc[v] : has_backslash(*s, *n)) {
 		buf_reset(&p->scratch.b);
 		if ((err = json_unescape(&p->scratch.b, *s, *n)) != JSON_OK)
 			return what_json(err);
@@ -124,12 +126,30 @@ identity(struct parser *p, const int slot[NRKEYS], struct record *r)
 	return 0;
 }
 
+/*
+ * Reads one JSON text into j: the flat reader for a flat object (nearly
+ * every record and body), json_parse for the rest, which also decides
+ * and explains every error the flat reader declined.  *esc is then the
+ * flat reader's escape flags, or NULL.
+ */
+static int
+parse(const struct parser *p, struct json *j, const char *s, size_t n,
+    unsigned char *flags, const unsigned char **esc)
+{
+	if (!p->full && flat_parse(j, s, n, flags) == 0) {
+		*esc = flags;
+		return JSON_OK;
+	}
+	*esc = NULL;
+	return json_parse(j, s, n);
+}
+
 int
 record_parse(struct parser *p, const char *line, size_t len, struct record *r)
 {
 	const struct json *j = &p->rec;
 	const jsmntok_t *t;
-	int slot[NRKEYS], dup = -1, i, n, f, err;
+	int slot[NRKEYS], dup = -1, i, n, f, h, err;
 
 	r->message = r->ident = 0;
 	r->mid = r->rh = r->ts = r->body = NULL;
@@ -137,25 +157,27 @@ record_parse(struct parser *p, const char *line, size_t len, struct record *r)
 	r->where = W_LINE;
 	r->what = P_NONE;
 
-	if ((err = json_parse(&p->rec, line, len)) != JSON_OK)
+	if ((err = parse(p, &p->rec, line, len, p->rflags, &p->resc)) !=
+	    JSON_OK)
 		return fail(r, W_LINE, what_json(err));
 	if (j->tok[0].type != JSMN_OBJECT)
 		return fail(r, W_LINE, P_NOT_OBJECT);
 
 	for (f = 0; f < NRKEYS; f++)
 		slot[f] = -1;
-	for (i = 1, n = 0; n < j->tok[0].size; n++) {
-		if ((f = key_index(j, i, rkey_names, NRKEYS)) >= 0) {
+	for (i = 1, n = 0, h = 0; n < j->tok[0].size; n++) {
+		if ((f = next_name(j, i, rkey_names, NRKEYS, h)) >= 0) {
 			if (slot[f] != -1 && dup == -1)
 				dup = f;
 			slot[f] = i + 1;
+			h = f + 1;
 		}
 		i = next_key(j, i);
 	}
 
 	if (slot[R_BODY] < 0 && slot[R_RECEIPT_HANDLE] < 0) {
 		/* A bare login body: the line is the login. */
-		if (login_parse(j, 0, &p->scratch, p->null_app_version,
+		if (login_parse(j, 0, p->resc, &p->scratch, p->null_app_version,
 		    &r->login, &r->where, &r->what) == -1)
 			return -1;
 		return 0;
@@ -180,14 +202,28 @@ record_parse(struct parser *p, const char *line, size_t len, struct record *r)
 		return fail(r, W_BODY, P_NOT_STRING);
 	}
 
+	/*
+	 * A body whose only escapes are its quotes' is read where it
+	 * stands; any other is unescaped first.
+	 */
+	if (p->resc != NULL && flat_parse_inner(&p->body, r->body + 1,
+	    r->bodylen - 2, p->bflags) == 0) {
+		p->besc = p->bflags;
+		return login_parse(&p->body, 0, p->besc, &p->scratch,
+		    p->null_app_version, &r->login, &r->where, &r->what);
+	}
 	buf_reset(&p->bodytext);
-	if ((err = json_tokstr(j, slot[R_BODY], &p->bodytext)) != JSON_OK)
+	if (p->resc != NULL)
+		err = flat_unescape(&p->bodytext, r->body + 1, r->bodylen - 2);
+	else
+		err = json_tokstr(j, slot[R_BODY], &p->bodytext);
+	if (err != JSON_OK)
 		return fail(r, W_BODY, what_json(err));
-	if ((err = json_parse(&p->body, p->bodytext.data, p->bodytext.len)) !=
-	    JSON_OK)
+	if ((err = parse(p, &p->body, p->bodytext.data, p->bodytext.len,
+	    p->bflags, &p->besc)) != JSON_OK)
 		return fail(r, W_BODY, what_json(err));
 	if (p->body.tok[0].type != JSMN_OBJECT)
 		return fail(r, W_BODY, P_NOT_OBJECT);
-	return login_parse(&p->body, 0, &p->scratch, p->null_app_version,
-	    &r->login, &r->where, &r->what);
+	return login_parse(&p->body, 0, p->besc, &p->scratch,
+	    p->null_app_version, &r->login, &r->where, &r->what);
 }

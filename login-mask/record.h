@@ -8,8 +8,9 @@
  * the row, or to the ack of its reject; a bare body has none.
  *
  * The checks are two JSON parses (the record, then its body, each with
- * lib/json.h's strict grammar and a token cap) and the field rules of
- * login.h.  Nothing here writes, allocates per line once warm, or keeps
+ * lib/json.h's strict grammar and a token cap; lib/flat.h reads them
+ * when they are flat objects, as they nearly always are) and the field
+ * rules of login.h.  Nothing here writes, allocates per line once warm, or keeps
  * anything from one line to the next.
  */
 #ifndef LOGIN_MASK_RECORD_H
@@ -44,9 +45,21 @@ struct record {
 
 struct parser {
 	struct json rec, body;
+	/*
+	 * Per token, whether a string holds an escape, as the flat reader
+	 * found it; resc and besc point here, or are NULL when json_parse
+	 * read the text.
+	 */
+	unsigned char rflags[RECORD_MAXTOK], bflags[RECORD_MAXTOK];
+	const unsigned char *resc, *besc;
 	struct buf bodytext;	/* a message record's body, unescaped */
 	struct login_scratch scratch;
 	int null_app_version;	/* store NULL for an app_version out of range */
+	/*
+	 * Read every text with json_parse and json_unescape alone: the
+	 * fuzz target checks the flat reader's results against these.
+	 */
+	int full;
 };
 
 int parser_init(struct parser *p, int null_app_version);

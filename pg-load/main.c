@@ -117,6 +117,8 @@ main(int argc, char *argv[])
 	char *msg = NULL;
 
 	std_fds();
+	/* Whole lines on stderr: in a ring the three stages share it. */
+	setvbuf(stderr, NULL, _IOLBF, 0);
 	while ((c = getopt_long(argc, argv, "c:d:hr:t:v", longopts,
 	    NULL)) != -1) {
 		others += c != OPT_LEDGER && c != OPT_LEDGER_DDL;

@@ -320,9 +320,13 @@ client_done(struct client *c, enum client_result *res, int *code, struct buf *er
 			return r;
 		}
 		*res = CL_RETRY;
-		if (rc == CURLE_WRITE_ERROR)
+		if (rc == CURLE_WRITE_ERROR) {
 			buf_addf(&r->why, "response larger than %d MiB", SQS_RESPONSE_MAX >> 20);
-		else
+			/* Said at once: a receive's messages are gone until they time out. */
+			warnx("%s: response larger than %d MiB: not read, retried%s", act,
+			    SQS_RESPONSE_MAX >> 20, r->act == SQS_RECEIVE ? " (its messages "
+			    "come back after their visibility timeout)" : "");
+		} else
 			buf_addf(&r->why, "%s: %s", buf_cstr(&c->ep.url),
 			    r->cerr[0] ? r->cerr : curl_easy_strerror(rc));
 		return r;

@@ -25,6 +25,7 @@ struct config {
 	int timeout;			/* seconds per request, past the long poll */
 	int shutdown_timeout;		/* seconds to wait for acks after a signal */
 	int verbose;
+	int check;			/* --check: look the queue up and exit */
 };
 
 #endif

@@ -94,6 +94,8 @@ void on_batch(struct ctx *x, struct req *r, double now);
 
 /* setup.c: mode, descriptors, connections, the queue URL; and the end. */
 int setup(struct ctx *x);
+/* --check: looks the queue up, touching neither stdin nor stdout. */
+int check_queue(struct ctx *x);
 void teardown(struct ctx *x);
 
 #endif

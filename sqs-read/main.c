@@ -24,11 +24,12 @@ usage(FILE *fp, const char *why)
 {
 	if (why != NULL)
 		fprintf(fp, "usage: %s\n", why);
-	fputs("usage: sqs-read [-hv] [-c concurrency] [-e endpoint] [--delete-after-write]\n"
-	    "                [--drain] [--max-inflight n] [--max-messages n]\n"
-	    "                [--profile name] [--region region] [--retries n]\n"
-	    "                [--shutdown-timeout seconds] [--timeout seconds]\n"
-	    "                [--visibility seconds] [--version] [--wait seconds] queue\n", fp);
+	fputs("usage: sqs-read [-hv] [-c concurrency] [-e endpoint] [--check]\n"
+	    "                [--delete-after-write] [--drain] [--max-inflight n]\n"
+	    "                [--max-messages n] [--profile name] [--region region]\n"
+	    "                [--retries n] [--shutdown-timeout seconds]\n"
+	    "                [--timeout seconds] [--visibility seconds] [--version]\n"
+	    "                [--wait seconds] queue\n", fp);
 	if (fp == stderr)
 		exit(EX_USAGE);
 }
@@ -75,11 +76,12 @@ std_fds(void)
 int
 main(int argc, char *argv[])
 {
-	enum { O_DAW = 256, O_DRAIN, O_INFLIGHT, O_MAXMSG, O_PROFILE, O_REGION,
-	    O_RETRIES, O_SHUTDOWN, O_TIMEOUT, O_VIS, O_VERSION, O_WAIT };
+	enum { O_CHECK = 256, O_DAW, O_DRAIN, O_INFLIGHT, O_MAXMSG, O_PROFILE,
+	    O_REGION, O_RETRIES, O_SHUTDOWN, O_TIMEOUT, O_VIS, O_VERSION, O_WAIT };
 	static const struct option opts[] = {
 		{ "concurrency", required_argument, NULL, 'c' },
 		{ "endpoint", required_argument, NULL, 'e' },
+		{ "check", no_argument, NULL, O_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "delete-after-write", no_argument, NULL, O_DAW },
@@ -107,12 +109,15 @@ main(int argc, char *argv[])
 	int c, code;
 
 	std_fds();
+	/* Whole lines on stderr: in a ring the three stages share it. */
+	setvbuf(stderr, NULL, _IOLBF, 0);
 	while ((c = getopt_long(argc, argv, "c:e:hv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cf.concurrency = (int)number("-c", optarg, 1, 64); break;
 		case 'e': endpoint = optarg; break;
 		case 'h': usage(stdout, NULL); return 0;
 		case 'v': cf.verbose = 1; break;
+		case O_CHECK: cf.check = 1; break;
 		case O_DAW: cf.delete_after_write = 1; break;
 		case O_DRAIN: cf.drain = 1; break;
 		case O_INFLIGHT: cf.max_inflight = (long)number("--max-inflight", optarg, 1, 1000000); break;

@@ -297,6 +297,13 @@ run(const struct config *cf)
 	buf_init(&x.queue_url, 4096);
 	buf_init(&x.err, 2048);
 	x.last_release = -1;
+	if (cf->check) {
+		if ((code = check_queue(&x)) != 0)
+			x.err.len ? fatal(&x, code) : (void)(x.status = code);
+		buf_free(&x.queue_url);
+		buf_free(&x.err);
+		return x.status;
+	}
 	if ((code = setup(&x)) != 0) {
 		x.err.len ? fatal(&x, code) : (void)(x.status = code);
 		teardown(&x);

@@ -146,6 +146,46 @@ setup(struct ctx *x)
 	return resolve_queue(x);
 }
 
+/*
+ * --check: the settings, the credentials and the queue as a run would
+ * find them, by one request that changes nothing.  Standard input and
+ * output are left as they are: they may belong to the ring to come.
+ */
+int
+check_queue(struct ctx *x)
+{
+	const struct config *cf = x->cf;
+	struct req r;
+	int code;
+
+	if ((code = client_init(&x->cl, cf->endpoint, cf->region, cf->creds,
+	    cf->ca_bundle, cf->retries, &x->err)) != 0)
+		goto out;
+	if (req_init(&r) == -1) {
+		buf_addf(&x->err, "curl_easy_init failed");
+		code = EX_SOFTWARE;
+		goto free;
+	}
+	x->ctl = &r;
+	x->nctl = 1;
+	if ((code = resolve_queue(x)) != 0)
+		goto free;
+	if (sqs_get_attrs_body(&r.body, buf_cstr(&x->queue_url)) == -1) {
+		buf_addf(&x->err, "queue URL too long");
+		code = EX_USAGE;
+		goto free;
+	}
+	code = call(x, &r, SQS_GET_ATTRS);
+free:
+	client_abort(&x->cl, &r);
+	req_free(&r);
+	x->ctl = NULL;
+	x->nctl = 0;
+out:
+	client_free(&x->cl);
+	return code;
+}
+
 void
 teardown(struct ctx *x)
 {

@@ -14,6 +14,7 @@ sqs_action_name(enum sqs_action a)
 	case SQS_DELETE:	return "DeleteMessageBatch";
 	case SQS_VISIBILITY:	return "ChangeMessageVisibilityBatch";
 	case SQS_GET_URL:	return "GetQueueUrl";
+	case SQS_GET_ATTRS:	return "GetQueueAttributes";
 	}
 	return "?";
 }
@@ -45,6 +46,16 @@ sqs_get_url_body(struct buf *out, const char *name)
 	    json_put_str(out, name, strlen(name)) != JSON_OK)
 		return -1;
 	return buf_addc(out, '}');
+}
+
+int
+sqs_get_attrs_body(struct buf *out, const char *queue_url)
+{
+	buf_reset(out);
+	if (buf_adds(out, "{\"QueueUrl\":") == -1 ||
+	    json_put_str(out, queue_url, strlen(queue_url)) != JSON_OK)
+		return -1;
+	return buf_adds(out, ",\"AttributeNames\":[\"QueueArn\"]}");
 }
 
 int
@@ -81,7 +92,11 @@ sqs_parser_init(struct sqs_parser *p)
 {
 	buf_init(&p->id, SQS_ID_MAX);
 	buf_init(&p->handle, SQS_HANDLE_MAX);
-	buf_init(&p->body, SQS_BODY_MAX);
+	/*
+	 * Unescaping reserves as much as the escaped text, which may be six
+	 * times the body (\uXXXX): the body's own limit is checked after.
+	 */
+	buf_init(&p->body, 6 * SQS_BODY_MAX);
 	buf_init(&p->md5, 64);
 	buf_init(&p->tmp, 256);
 	return json_init(&p->j, SQS_TOKENS_MAX);
@@ -190,9 +205,10 @@ one_message(struct sqs_parser *p, int obj,
 		m.problem = "no Body";
 		goto out;
 	}
-	if ((r = json_tokstr(j, i, &p->body)) != JSON_OK) {
-		m.problem = r == JSON_ENOMEM ? "Body larger than 1 MiB" :
-		    "Body is not valid text";
+	if ((r = json_tokstr(j, i, &p->body)) != JSON_OK ||
+	    p->body.len > SQS_BODY_MAX) {
+		m.problem = r == JSON_OK || r == JSON_ENOMEM ?
+		    "Body larger than 1 MiB" : "Body is not valid text";
 		goto out;
 	}
 	m.body = p->body.data != NULL ? p->body.data : "";

@@ -20,12 +20,17 @@
 #define SQS_BODY_MAX (1 << 20)		/* SQS's own limit: 1 MiB */
 #define SQS_ID_MAX 256
 #define SQS_HANDLE_MAX 8192
-#define SQS_RESPONSE_MAX (16 << 20)	/* longest response accepted */
+/*
+ * The longest response accepted: ten messages of SQS's largest size,
+ * even with every byte of their bodies escaped as \uXXXX, fit with room
+ * to spare, so no answer SQS can give is refused.
+ */
+#define SQS_RESPONSE_MAX (64 << 20)
 #define SQS_TOKENS_MAX 4096		/* JSON tokens per response */
 #define SQS_BATCH_MAX 10
 
 enum sqs_action {
-	SQS_RECEIVE, SQS_DELETE, SQS_VISIBILITY, SQS_GET_URL
+	SQS_RECEIVE, SQS_DELETE, SQS_VISIBILITY, SQS_GET_URL, SQS_GET_ATTRS
 };
 
 /* The X-Amz-Target operation name ("ReceiveMessage"...). */
@@ -34,6 +39,8 @@ const char *sqs_action_name(enum sqs_action a);
 int sqs_receive_body(struct buf *out, const char *queue_url, int max,
     int wait, int visibility);
 int sqs_get_url_body(struct buf *out, const char *name);
+/* GetQueueAttributes for the queue's ARN alone: whether the queue answers. */
+int sqs_get_attrs_body(struct buf *out, const char *queue_url);
 
 /* A batch: begin, up to ten entries (Id is the index), end. */
 int sqs_batch_begin(struct buf *out, const char *queue_url);

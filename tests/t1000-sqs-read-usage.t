@@ -69,4 +69,26 @@ test_expect_success 'its descriptors close on exec (no stray copy of a pipe in a
 	test -z "$stray"
 '
 
+test_expect_success '--check: 0 for a queue that answers, by name or URL; nothing received' '
+	url=$(sqs_create checked) &&
+	sqs_call SendMessage "{\"QueueUrl\":\"$url\",\"MessageBody\":\"hello\"}" >/dev/null &&
+	sqs-read --check checked </dev/null >out 2>err &&
+	sqs-read --check "$AWS_ENDPOINT_URL_SQS/000000000000/checked" </dev/null >>out 2>>err &&
+	test ! -s out && test ! -s err &&
+	test "$(sqs_count "$url")" = "1 0"
+'
+
+test_expect_success '--check: 66 for a missing queue, by name or URL, naming it' '
+	test_must_fail --code 66 sqs-read --check no-such </dev/null 2>err &&
+	grep -q "^sqs-read: queue no-such: GetQueueUrl: the queue does not exist" err &&
+	test_must_fail --code 66 sqs-read --check "$AWS_ENDPOINT_URL_SQS/000000000000/no-such" \
+	    </dev/null 2>err &&
+	grep -q "^sqs-read: queue .*/no-such: GetQueueAttributes: the queue does not exist" err
+'
+
+test_expect_success '--check leaves a pipe on standard input as it was (blocking)' '
+	sleep 1 | { sqs-read --check checked 2>err &&
+	    perl -MFcntl -e "exit((fcntl(STDIN, F_GETFL, 0) & O_NONBLOCK) ? 1 : 0)"; }
+'
+
 test_done

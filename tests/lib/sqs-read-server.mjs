@@ -20,6 +20,8 @@
 //                {status, body, headers}  answer this
 //                {garbage: true}          200 with a body that is not JSON
 //                {delayMs: N}             forward, N ms late
+//                {padTo: N}               forward, the answer padded with
+//                                         trailing blanks to N bytes
 //                {hang: true}             never answer
 //                {failEntries: [i...], senderFault, code}
 //                                         forward a batch without entries i
@@ -140,7 +142,7 @@ async function sqs(req, body, res) {
 	}
 	const rule = pick(action);
 	entry.rule = !rule ? null : rule.failEntries ? "failEntries" : rule.garbage ? "garbage" :
-	    rule.hang ? "hang" : rule.delayMs ? "delayMs" : "status";
+	    rule.hang ? "hang" : rule.delayMs ? "delayMs" : rule.padTo ? "padTo" : "status";
 	if (rule && rule.failEntries) {
 		const j = JSON.parse(body);
 		const fail = new Set(rule.failEntries);
@@ -165,6 +167,10 @@ async function sqs(req, body, res) {
 	if (rule && rule.status)
 		return reply(res, rule.status, rule.body ?? "", rule.headers ?? {});
 	const r = await forward(req, body, res, rule?.delayMs);
+	if (rule && rule.padTo) {
+		const n = Buffer.byteLength(r.text);
+		if (n < rule.padTo) r.text += " ".repeat(rule.padTo - n);
+	}
 	reply(res, r.status, r.text, r.headers);
 }
 

@@ -144,7 +144,8 @@ ips(void)
 	static const char *const bad[] = {
 		"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "0x1.2.3.4",
 		" 1.2.3.4", "1.2.3.4 ", "fe80::1%eth0", "1:2:3:4:5:6:7:8:9",
-		"localhost", "1.2.3.-4",
+		"localhost", "1.2.3.-4", "1.2.3.04", "00.1.2.3", "1.2.3.", ".1.2.3",
+		"1..2.3", "1.2.3.4.", "1000.1.1.1", "1.2.3.256",
 	};
 	char out[INET6_ADDRSTRLEN], ref[INET6_ADDRSTRLEN];
 	unsigned char a[4];
@@ -176,6 +177,34 @@ ips(void)
 		    strcmp(out, ref) == 0;
 	}
 	ok(same, "IPv4 is written exactly as inet_ntop writes it");
+	/*
+	 * Strings of digits and dots, most nearly addresses: taken exactly
+	 * when inet_pton takes them, and then as inet_ntop writes them.
+	 */
+	for (k = 0, same = 1; k < 200000 && same; k++) {
+		char s[32], *q = s;
+		unsigned x = k * 2654435761u ^ k >> 3, parts = 3 + x % 3, d;
+
+		for (i = 0; i < parts; i++) {
+			if (i > 0)
+				*q++ = '.';
+			for (d = 0; d < 1 + (x >> (2 * i + 4)) % 4; d++)
+				*q++ = (char)('0' + (x >> (3 * d + i)) % (d == 0 &&
+				    x % 7 == 0 ? 10 : 3 + (x >> 9) % 8));
+		}
+		*q = '\0';
+		if (inet_pton(AF_INET, s, a) == 1) {
+			inet_ntop(AF_INET, a, ref, sizeof ref);
+			same = ip_canonical(s, out) == strlen(ref) &&
+			    strcmp(out, ref) == 0;
+		} else {
+			same = ip_canonical(s, out) == 0;
+		}
+		if (!same)
+			printf("# %s\n", s);
+	}
+	ok(same, "dotted quads: those inet_pton takes, as inet_ntop writes them, "
+	    "and no others");
 }
 
 static void

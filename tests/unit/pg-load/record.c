@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "copytext.h"
-#include "flat.h"
 #include "record.h"
 #include "tap.h"
 
@@ -156,44 +155,6 @@ meta_columns(void)
 	buf_free(&row);
 }
 
-/* flat_parse leaves what json_parse would, or declines. */
-static void
-flat(void)
-{
-	static const char *const same[] = {
-		"{}", " { } ", "{\"a\":1}", "{\"a\":\"x\\\"y\",\"b\":null,\"c\":true,"
-		"\"d\":false,\"e\":-0.5E+3}", "{\"k\\u00e9\":\"\xc3\xa9\"}\r\n",
-		"{\"a\":\"0123456789abcdefghijklmnopqrstuvwxyz\",\"a\":2}",
-	};
-	static const char *const declined[] = {
-		"{\"a\":{}}", "{\"a\":[1]}", "{\"a\":01}", "{\"a\":1.}",
-		"{\"a\":tru}", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[1]",
-		"{\"a\":1}x", "{\"a\":\"\x01\"}", "{\"a\":\"\\x\"}",
-		"{\"a\":\"\\u12g4\"}", "{\"a\":\"\xc0\xaf\"}", "{\"a\":1",
-		"{\"a\":\"abc", "{\"a\":nullx}",
-	};
-	struct json j1, j2;
-	unsigned char esc[64];
-	size_t i;
-	int good = 1;
-
-	json_init(&j1, 64);
-	json_init(&j2, 64);
-	for (i = 0; i < sizeof same / sizeof *same; i++) {
-		size_t n = strlen(same[i]);
-
-		good &= flat_parse(&j1, same[i], n, esc) == 0 &&
-		    json_parse(&j2, same[i], n) == JSON_OK && j1.ntok == j2.ntok &&
-		    memcmp(j1.tok, j2.tok, (size_t)j1.ntok * sizeof *j1.tok) == 0;
-	}
-	ok(good, "flat objects: the same tokens as json_parse");
-	for (i = 0, good = 1; i < sizeof declined / sizeof *declined; i++)
-		good &= flat_parse(&j1, declined[i], strlen(declined[i]), esc) == -1;
-	ok(good, "nested values and bad JSON are left to json_parse");
-	json_free(&j1);
-	json_free(&j2);
-}
-
 int
 main(void)
 {
@@ -203,7 +164,6 @@ main(void)
 	kinds();
 	bad();
 	meta_columns();
-	flat();
 	recparser_free(&p);
 	return done_testing();
 }

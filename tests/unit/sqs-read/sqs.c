@@ -104,6 +104,10 @@ main(void)
 	ok(sqs_receive_body(&b, "http://q/\"1", 10, 20, 60) == 0, "receive body");
 	ok(strstr(buf_cstr(&b), "\"QueueUrl\":\"http://q/\\\"1\",\"MaxNumberOfMessages\":10,"
 	    "\"WaitTimeSeconds\":20,\"VisibilityTimeout\":60") != NULL, "its fields");
+	ok(sqs_get_attrs_body(&b, "http://q/\"1") == 0, "attributes body");
+	is_str(buf_cstr(&b), "{\"QueueUrl\":\"http://q/\\\"1\",\"AttributeNames\":[\"QueueArn\"]}",
+	    "asks for the ARN alone");
+	is_str(sqs_action_name(SQS_GET_ATTRS), "GetQueueAttributes", "its action");
 	sqs_batch_begin(&b, "u");
 	sqs_batch_entry(&b, 0, "h\"0", 3, -1);
 	sqs_batch_entry(&b, 1, "h1", 2, 30);
