@@ -5,24 +5,7 @@
 #endif
 
 #include "flat.h"
-
-#define ONES 0x0101010101010101ULL
-#define HIGHS (ONES * 0x80)
-#define ZEROBITS(w) (((w) - ONES) & ~(w) & HIGHS)
-#define FIRSTBYTE(m) ((size_t)__builtin_ctzll(m) >> 3)
-
-static inline int
-isws(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static int
-ishex(unsigned char c)
-{
-	return (c >= '0' && c <= '9') ||
-	    ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
+#include "jsonchar.h"
 
 static inline size_t
 skip_ws(const unsigned char *p, size_t i, size_t n)
@@ -31,28 +14,6 @@ skip_ws(const unsigned char *p, size_t i, size_t n)
 	while (i < n && p[i] <= ' ' && isws(p[i]))
 		i++;
 	return i;
-}
-
-/*
- * The length of the escape at p[0] (a backslash), or 0 if it is not a
- * JSON escape; p[0..n) is what is left of the text.
- */
-static inline size_t
-escape_len(const unsigned char *p, size_t n)
-{
-	if (n < 2)
-		return 0;
-	switch (p[1]) {
-	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r':
-	case 't':
-		return 2;
-	case 'u':
-		if (n < 6 || !ishex(p[2]) || !ishex(p[3]) || !ishex(p[4]) ||
-		    !ishex(p[5]))
-			return 0;
-		return 6;
-	}
-	return 0;
 }
 
 /*
@@ -335,6 +296,25 @@ primitive_end(const unsigned char *p, size_t i, size_t n)
 	return i;
 }
 
+/*
+ * Ends a parse whose object closes at s[close] and whose trailing white
+ * space ends at after: the text must end there too, and the tokens fit
+ * the caller's cap, as json_parse() requires.
+ */
+static int
+flat_close(struct json *j, const char *s, size_t len, size_t close,
+    size_t after, int n)
+{
+	if (after != len || (size_t)n > j->maxtok)
+		return -1;
+	j->tok[0].end = (int)close + 1;
+	j->s = s;
+	j->len = len;
+	j->ntok = n;
+	j->errpos = 0;
+	return 0;
+}
+
 int
 flat_parse(struct json *j, const char *s, size_t len, unsigned char *esc)
 {
@@ -394,14 +374,7 @@ flat_parse(struct json *j, const char *s, size_t len, unsigned char *esc)
 		return -1;
 	}
 close:
-	t[0].end = (int)i + 1;
-	if (skip_ws(p, i + 1, len) != len || (size_t)n > j->maxtok)
-		return -1;
-	j->s = s;
-	j->len = len;
-	j->ntok = n;
-	j->errpos = 0;
-	return 0;
+	return flat_close(j, s, len, i, skip_ws(p, i + 1, len), n);
 }
 
 static inline size_t
@@ -504,14 +477,7 @@ flat_parse_inner(struct json *j, const char *s, size_t len, unsigned char *esc)
 		return -1;
 	}
 close:
-	t[0].end = (int)i + 1;
-	if (skip_sp(p, i + 1, len) != len || (size_t)n > j->maxtok)
-		return -1;
-	j->s = s;
-	j->len = len;
-	j->ntok = n;
-	j->errpos = 0;
-	return 0;
+	return flat_close(j, s, len, i, skip_sp(p, i + 1, len), n);
 }
 
 #ifdef __SSE2__

@@ -19,19 +19,10 @@
 #include <jsmn.h>
 
 #include "json.h"
+#include "jsonchar.h"
 
 #define TOK_FIRST 64
 
-/* Byte-parallel tests on eight bytes in a uint64_t. */
-#define ONES 0x0101010101010101ULL
-#define HIGHS (ONES * 0x80)
-/*
- * The high bit set in each zero byte of w.  Borrows can set bits above a
- * zero byte, never below, so the lowest set bit is always exact.
- */
-#define ZEROBITS(w) (((w) - ONES) & ~(w) & HIGHS)
-/* The index of the lowest byte flagged in a mask (little-endian). */
-#define FIRSTBYTE(m) ((size_t)__builtin_ctzll(m) >> 3)
 
 
 int
@@ -129,22 +120,10 @@ utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
-static int
-ishex(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-
 static unsigned
 hexval(unsigned char c)
 {
 	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
-
-static int
-isws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 /* Whether s[a..b) is a JSON number or literal, exactly. */
@@ -194,28 +173,6 @@ struct json_str {
 	int start;
 	int end;
 };
-
-/*
- * The bytes an escape at p[0] (a backslash) takes, or 0 if it is not a
- * JSON escape.  p[0..n) is what is left of the text.
- */
-static inline size_t
-escape_len(const unsigned char *p, size_t n)
-{
-	if (n < 2)
-		return 0;
-	switch (p[1]) {
-	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r':
-	case 't':
-		return 2;
-	case 'u':
-		if (n < 6 || !ishex(p[2]) || !ishex(p[3]) || !ishex(p[4]) ||
-		    !ishex(p[5]))
-			return 0;
-		return 6;
-	}
-	return 0;
-}
 
 /*
  * Checks the string whose contents start at s[i], up to its closing
