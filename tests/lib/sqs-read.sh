@@ -35,15 +35,17 @@ fake_count() {
 		print "$n\n";' "$1" "$2" <"$FAKE_LOG"
 }
 
-# ack_echo: turns each message record on stdin into a "loaded" ack on
-# stdout, as pg-load would once the row is durable; with a file
-# argument, keeps a copy of the records there.
+# ack_echo [FILE [LIMIT]]: turns each message record on stdin into a
+# "loaded" ack on stdout, as pg-load would once the row is durable; with
+# FILE, keeps a copy of the records there; with LIMIT, acks only the
+# first LIMIT records and holds the rest unacked.
 ack_echo() {
 	perl -MJSON::PP -e '
-		$| = 1; my $keep;
-		if (@ARGV) { open($keep, ">", $ARGV[0]) or die "$ARGV[0]: $!"; select((select($keep), $| = 1)[0]); }
+		$| = 1; my ($keep, $limit, $n) = (undef, $ARGV[1], 0);
+		if (defined $ARGV[0]) { open($keep, ">", $ARGV[0]) or die "$ARGV[0]: $!"; select((select($keep), $| = 1)[0]); }
 		while (<STDIN>) {
 			print $keep $_ if $keep;
+			next if defined $limit && ++$n > $limit;
 			my $r = decode_json($_);
 			print encode_json({ message_id => $r->{message_id},
 			    receipt_handle => $r->{receipt_handle}, status => "loaded" }), "\n";

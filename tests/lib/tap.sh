@@ -64,8 +64,9 @@ test_expect_success() {
 	else
 		echo "not ok $test_count - $1"
 		test_failed=$((test_failed + 1))
+		# On stderr, so that prove shows why, in CI logs too.
 		if [ -z "$TEST_VERBOSE" ]; then
-			tail -n 40 "$TMP/.log" | test_diag
+			tail -n 40 "$TMP/.log" | test_diag >&2
 		fi
 	fi
 }
