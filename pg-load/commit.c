@@ -365,6 +365,9 @@ commit_batch(struct loader *l)
 		case DB_RETRY:
 			if (++retries > RETRIES_MAX)
 				give_up(l, "retried too often");
+			warnx("batch from line %llu: SQLSTATE %s (%s): trying it "
+			    "again", b->rec[0].lineno, l->db.err.sqlstate,
+			    db_state_name(l->db.err.sqlstate));
 			if (!nap(BACKOFF_FIRST * retries))
 				load_die(l, EX_TEMPFAIL, "interrupted while "
 				    "retrying; nothing uncommitted was "

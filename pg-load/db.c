@@ -282,7 +282,14 @@ db_state_name(const char *st)
 		{ "23505", "unique violation" },
 		{ "23514", "check violation" },
 		{ "23P01", "exclusion violation" },
+		{ "40001", "serialization failure" },
+		{ "40P01", "deadlock detected" },
+		{ "53100", "disk full" },
+		{ "53200", "out of memory" },
+		{ "53300", "too many connections" },
 		{ "54000", "program limit exceeded" },
+		{ "55P03", "lock not available" },
+		{ "57014", "query canceled" },
 	};
 	size_t i;
 
