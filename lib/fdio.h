@@ -3,10 +3,11 @@
  *
  * The rejects file holds raw personal data (the original message), so it
  * is created 0600, opened without following a symbolic link, and refused
- * if it is readable by anyone else.  Lines are appended with O_APPEND,
- * so several writers never interleave inside a line (each line is one
- * write), and rejects_sync() makes them durable before anything that
- * depends on them (the ack of the rejected message) goes downstream.
+ * if it is readable by anyone else or is not a regular file.  Lines are
+ * appended with O_APPEND, so several writers never interleave inside a
+ * line (each line is one write), and rejects_sync() makes them durable
+ * before anything that depends on them (the ack of the rejected message)
+ * goes downstream.
  */
 #ifndef LIB_FDIO_H
 #define LIB_FDIO_H
@@ -23,8 +24,11 @@ struct rejects {
 };
 
 /*
- * Opens (creating 0600) path for appending.  Returns -1 and sets errno
- * (EPERM for a file others may read) on failure.
+ * Opens (creating 0600) path for appending; a file it creates has its
+ * directory fsync'd too.  Never blocks, not even on a FIFO.  Returns -1
+ * and sets errno on failure: EPERM for a file others may access, EINVAL
+ * for anything but a regular file (EISDIR for a directory), ELOOP for
+ * a symbolic link.
  */
 int rejects_open(struct rejects *r, const char *path);
 

@@ -19,7 +19,12 @@ void
 progress_init(struct progress *p, FILE *fp, int verbose, double interval)
 {
 	p->fp = fp;
-	p->tty = isatty(fileno(fp));
+	/*
+	 * Only the terminal's foreground job redraws a line in place: the
+	 * stages of a ring run in process groups of their own, and three
+	 * lines redrawn over each other would read as none.
+	 */
+	p->tty = isatty(fileno(fp)) && tcgetpgrp(fileno(fp)) == getpgrp();
 	p->on = verbose || p->tty;
 	p->interval = interval;
 	p->last = mono_now();

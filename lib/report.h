@@ -2,9 +2,10 @@
  * report: the progress line.  Diagnostics themselves go through err(3)
  * and warnx(3), which already print "prog: message" on stderr.
  *
- * A progress line is shown when asked for (-v) or when stderr is a
- * terminal, at most once per interval.  On a terminal it is redrawn in
- * place; elsewhere each is a line of its own, so logs stay greppable.
+ * A progress line is shown when asked for (-v) or when stderr is the
+ * terminal of the foreground job, at most once per interval.  There it
+ * is redrawn in place; elsewhere each is a line of its own, so logs stay
+ * greppable.
  * Callers never put message bodies or personal data in it.
  */
 #ifndef LIB_REPORT_H
@@ -24,7 +25,10 @@ struct progress {
 /* Seconds on the monotonic clock. */
 double mono_now(void);
 
-/* verbose forces it on; otherwise it is on when fp is a terminal. */
+/*
+ * verbose forces it on; otherwise it is on when fp is a terminal whose
+ * foreground process group is ours.
+ */
 void progress_init(struct progress *p, FILE *fp, int verbose, double interval);
 
 /* Whether a line is due at time now (and the progress line is on). */

@@ -26,19 +26,33 @@ hexval(int c)
 	return -1;
 }
 
-/* Whether p[0..n) is hex digits and at most a final newline. */
 static int
-is_hex(const unsigned char *p, size_t n)
+blank(int c)
 {
-	size_t i;
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
-	if (n > 0 && p[n - 1] == '\n')
-		n--;
-	if (n == 0)
+/*
+ * Whether p[0..n) is hex digits with nothing around them but ASCII
+ * white space, as an editor or another system may leave it; if so,
+ * the digits are p[*start..*end).  A random raw key is never that.
+ */
+static int
+is_hex(const unsigned char *p, size_t n, size_t *start, size_t *end)
+{
+	size_t i, a = 0, b = n;
+
+	while (a < b && blank(p[a]))
+		a++;
+	while (b > a && blank(p[b - 1]))
+		b--;
+	if (a == b)
 		return 0;
-	for (i = 0; i < n; i++)
+	for (i = a; i < b; i++)
 		if (hexval(p[i]) < 0)
 			return 0;
+	*start = a;
+	*end = b;
 	return 1;
 }
 
@@ -77,20 +91,19 @@ read_secret(int fd, struct key *k)
 static int
 decode(struct key *k, char *why, size_t whylen)
 {
-	size_t n = k->len, i;
+	size_t a, b, n, i;
 
-	if (!is_hex(k->secret, n))
+	if (!is_hex(k->secret, k->len, &a, &b))
 		return 0;
-	if (k->secret[n - 1] == '\n')
-		n--;
+	n = b - a;
 	if (n % 2 != 0) {
 		snprintf(why, whylen, "odd number of hex digits (%zu)", n);
 		return -1;
 	}
-	/* In place: each output byte comes from bytes already read. */
+	/* In place: byte i lands at or before a + 2i, digits already read. */
 	for (i = 0; i < n / 2; i++)
-		k->secret[i] = (unsigned char)(hexval(k->secret[2 * i]) << 4 |
-		    hexval(k->secret[2 * i + 1]));
+		k->secret[i] = (unsigned char)(hexval(k->secret[a + 2 * i]) << 4 |
+		    hexval(k->secret[a + 2 * i + 1]));
 	OPENSSL_cleanse(k->secret + n / 2, k->len - n / 2);
 	k->len = n / 2;
 	return 0;

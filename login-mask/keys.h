@@ -2,12 +2,13 @@
  * keys: the secret key file and what is derived from it.
  *
  * A key file holds at least KEY_MIN bytes of key, raw or as hex: a file
- * of only hex digits (an even number of them), with or without a final
- * newline, is hex.  It must be a regular file that only its owner can
- * read or write; a symbolic link is not followed.  Everything login-mask
- * keys is derived from it with HKDF-SHA256 (RFC 5869) under a label that
- * names the purpose, so the HMAC and AES-SIV keys of each field, and the
- * key id, are independent of each other.
+ * of hex digits (an even number of them) with nothing around them but
+ * ASCII white space (spaces, tabs, CR, LF) is hex; anything else is raw.
+ * It must be a regular file that only its owner can read or write; a
+ * symbolic link is not followed.  Everything login-mask keys is derived
+ * from it with HKDF-SHA256 (RFC 5869) under a label that names the
+ * purpose, so the HMAC and AES-SIV keys of each field, and the key id,
+ * are independent of each other.
  */
 #ifndef LOGIN_MASK_KEYS_H
 #define LOGIN_MASK_KEYS_H

@@ -70,10 +70,10 @@ check(struct config *c, int argc)
 		usage(stderr, "too many arguments");
 	if (c->unmask && c->key_id)
 		usage(stderr, "--unmask and --key-id: choose one");
-	if ((c->unmask || c->key_id) &&
-	    (c->rejects || c->reversible || c->null_app_version || c->check))
-		usage(stderr, "-r, --check, --reversible and --null-app-version "
-		    "are for masking");
+	if ((c->unmask || c->key_id) && (c->rejects || c->verbose ||
+	    c->reversible || c->null_app_version || c->check))
+		usage(stderr, "-r, -v, --check, --reversible and "
+		    "--null-app-version are for masking");
 	if (c->nkeys > 1 && !c->unmask && !c->key_id)
 		usage(stderr, "one -k masks; several are for --unmask");
 	if (c->nkeys == 0) {

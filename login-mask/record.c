@@ -11,9 +11,6 @@ static const struct name rkey_names[NRKEYS] = {
 	NAME("message_id"), NAME("receipt_handle"), NAME("sent_timestamp"),
 	NAME("body"),
 };
-static const int rkey_where[NRKEYS] = {
-	W_MESSAGE_ID, W_RECEIPT_HANDLE, W_SENT_TIMESTAMP, W_BODY,
-};
 
 /* 9999-12-31T23:59:59.999Z: create_date has four-digit years. */
 #define TS_MAX 253402300799999LL
@@ -101,27 +98,57 @@ timestamp(const struct json *j, int v, long long *ms)
 	return P_NONE;
 }
 
-/* The identity of a message record; -1 (and no identity) if any is bad. */
+/*
+ * The identity of a message record, each field checked on its own, so
+ * that a good receipt handle can ack or release the message whatever
+ * else is wrong with it.  dup has bit f set for an identity key given
+ * twice.  Returns 0 with r->ident set, or -1 with the first bad field
+ * (in the order sqs-read writes them) as the reason.
+ */
 static int
-identity(struct parser *p, const int slot[NRKEYS], struct record *r)
+identity(struct parser *p, const int slot[NRKEYS], unsigned dup,
+    struct record *r)
 {
 	const jsmntok_t *t;
-	int what;
+	int wmid = P_NONE, wrh = P_NONE, wts = P_NONE, ts;
 
-	if (slot[R_MESSAGE_ID] >= 0 && (what = ident_string(p,
-	    slot[R_MESSAGE_ID], &r->mid, &r->midlen)) != P_NONE)
-		return fail(r, W_MESSAGE_ID, what);
-	if (slot[R_RECEIPT_HANDLE] >= 0 && (what = ident_string(p,
-	    slot[R_RECEIPT_HANDLE], &r->rh, &r->rhlen)) != P_NONE)
-		return fail(r, W_RECEIPT_HANDLE, what);
-	if (slot[R_SENT_TIMESTAMP] >= 0) {
-		if ((what = timestamp(&p->rec, slot[R_SENT_TIMESTAMP],
-		    &r->ts_ms)) != P_NONE)
-			return fail(r, W_SENT_TIMESTAMP, what);
-		t = &p->rec.tok[slot[R_SENT_TIMESTAMP]];
+	if (dup & 1u << R_MESSAGE_ID)
+		wmid = P_DUPLICATE;
+	else if (slot[R_MESSAGE_ID] >= 0)
+		wmid = ident_string(p, slot[R_MESSAGE_ID], &r->mid, &r->midlen);
+	else if (slot[R_RECEIPT_HANDLE] >= 0)
+		wmid = P_MISSING;	/* it could be acked, never deduplicated */
+	if (wmid != P_NONE) {
+		r->mid = NULL;
+		r->midlen = 0;
+	}
+
+	if (dup & 1u << R_RECEIPT_HANDLE)
+		wrh = P_DUPLICATE;
+	else if (slot[R_RECEIPT_HANDLE] >= 0)
+		wrh = ident_string(p, slot[R_RECEIPT_HANDLE], &r->rh, &r->rhlen);
+	if (wrh != P_NONE) {
+		r->rh = NULL;
+		r->rhlen = 0;
+	}
+	r->ack = r->rh != NULL;
+
+	ts = slot[R_SENT_TIMESTAMP];
+	if (dup & 1u << R_SENT_TIMESTAMP) {
+		wts = P_DUPLICATE;
+	} else if (ts >= 0 && !json_isnull(&p->rec, ts) &&
+	    (wts = timestamp(&p->rec, ts, &r->ts_ms)) == P_NONE) {
+		t = &p->rec.tok[ts];
 		r->ts = p->rec.s + t->start;
 		r->tslen = (size_t)(t->end - t->start);
 	}
+
+	if (wmid != P_NONE)
+		return fail(r, W_MESSAGE_ID, wmid);
+	if (wrh != P_NONE)
+		return fail(r, W_RECEIPT_HANDLE, wrh);
+	if (wts != P_NONE)
+		return fail(r, W_SENT_TIMESTAMP, wts);
 	r->ident = 1;
 	return 0;
 }
@@ -149,9 +176,10 @@ record_parse(struct parser *p, const char *line, size_t len, struct record *r)
 {
 	const struct json *j = &p->rec;
 	const jsmntok_t *t;
-	int slot[NRKEYS], dup = -1, i, n, f, h, err;
+	int slot[NRKEYS], i, n, f, h, err;
+	unsigned dup = 0;
 
-	r->message = r->ident = 0;
+	r->message = r->ident = r->ack = 0;
 	r->mid = r->rh = r->ts = r->body = NULL;
 	r->midlen = r->rhlen = r->tslen = r->bodylen = 0;
 	r->where = W_LINE;
@@ -167,8 +195,8 @@ record_parse(struct parser *p, const char *line, size_t len, struct record *r)
 		slot[f] = -1;
 	for (i = 1, n = 0, h = 0; n < j->tok[0].size; n++) {
 		if ((f = next_name(j, i, rkey_names, NRKEYS, h)) >= 0) {
-			if (slot[f] != -1 && dup == -1)
-				dup = f;
+			if (slot[f] != -1)
+				dup |= 1u << f;
 			slot[f] = i + 1;
 			h = f + 1;
 		}
@@ -184,11 +212,9 @@ record_parse(struct parser *p, const char *line, size_t len, struct record *r)
 	}
 
 	r->message = 1;
-	if (dup >= 0 && dup != R_BODY)
-		return fail(r, rkey_where[dup], P_DUPLICATE);
-	if (identity(p, slot, r) == -1)
+	if (identity(p, slot, dup, r) == -1)
 		return -1;
-	if (dup == R_BODY)
+	if (dup & 1u << R_BODY)
 		return fail(r, W_BODY, P_DUPLICATE);
 	if (slot[R_BODY] < 0)
 		return fail(r, W_BODY, P_MISSING);
@@ -226,4 +252,13 @@ record_parse(struct parser *p, const char *line, size_t len, struct record *r)
 		return fail(r, W_BODY, P_NOT_OBJECT);
 	return login_parse(&p->body, 0, p->besc, &p->scratch,
 	    p->null_app_version, &r->login, &r->where, &r->what);
+}
+
+void
+record_too_long(struct record *r, unsigned long long lineno)
+{
+	memset(r, 0, sizeof *r);
+	r->lineno = lineno;
+	r->where = W_LINE;
+	r->what = P_TOO_LONG;
 }

@@ -5,7 +5,12 @@
  * "receipt_handle" key (sqs-read's output, or a rejects file being
  * replayed); any other object is a bare login body.  A message record
  * carries its identity (message_id, receipt_handle, sent_timestamp) to
- * the row, or to the ack of its reject; a bare body has none.
+ * the row, or to the ack of its reject; a bare body has none.  A
+ * sent_timestamp of null is no sent_timestamp.  A record with a
+ * receipt_handle needs a message_id, as pg-load deduplicates by it.  A
+ * record whose identity is bad is a reject naming the field; it can
+ * still be acked or released when its receipt_handle is good, so that
+ * sqs-read does not hold it forever.
  *
  * The checks are two JSON parses (the record, then its body, each with
  * lib/json.h's strict grammar and a token cap; lib/flat.h reads them
@@ -30,9 +35,14 @@
 struct record {
 	unsigned long long lineno;
 	int message;		/* a message record, not a bare body */
-	int ident;		/* the identity below is valid */
-	/* Identity, as JSON string contents (between the quotes), as read. */
-	const char *mid, *rh, *ts;	/* NULL when absent */
+	int ident;		/* the whole identity is valid */
+	int ack;		/* rh is valid: an ack or release can name it */
+	/*
+	 * Identity, as JSON string contents (between the quotes), as read.
+	 * Each is NULL (and its length 0) when absent or invalid, so what
+	 * is written from a record is only ever its valid parts.
+	 */
+	const char *mid, *rh, *ts;
 	size_t midlen, rhlen, tslen;	/* ts: the digits */
 	long long ts_ms;
 	/* The body's JSON value as read, quotes included; NULL if absent. */
@@ -68,10 +78,18 @@ void parser_free(struct parser *p);
 /*
  * Checks line[0..len) (no newline; it may hold NULs).  Returns 0 with r
  * describing a valid login, or -1 with r->where and r->what saying why
- * not and r->ident saying whether the identity may be used for an ack.
- * r points into line and into p until the next call.
+ * not, r->ident whether the identity may be kept in the reject, and
+ * r->ack whether the message may be acked or released by r->rh.  r
+ * points into line and into p until the next call; r->lineno is left
+ * as the caller set it.
  */
 int record_parse(struct parser *p, const char *line, size_t len,
     struct record *r);
+
+/*
+ * The reject of line lineno, too long to be read (lineread's LR_LONG):
+ * every field of r set, none from the line, which was not kept.
+ */
+void record_too_long(struct record *r, unsigned long long lineno);
 
 #endif

@@ -58,10 +58,17 @@ flush(struct run *s)
 	return 0;
 }
 
+/*
+ * A rejected line: into the rejects file, or reported on stderr.  A
+ * message with a good receipt handle then passes downstream as an ack
+ * (its reject is kept) or a release (it is not), whatever else is bad
+ * in it: held by sqs-read and never answered, it would stay invisible
+ * on the queue and keep a --drain from ending.
+ */
 static int
 reject(struct run *s, const struct record *r, const char *line, size_t len)
 {
-	int pass = r->ident && r->rh != NULL;
+	int pass = r->ack;
 
 	reasons_count(&s->reasons, r->where, r->what);
 	if (s->have_rf) {
@@ -78,7 +85,7 @@ reject(struct run *s, const struct record *r, const char *line, size_t len)
 			goto full;
 		return 0;
 	}
-	if (r->ident && r->mid != NULL)
+	if (r->mid != NULL)
 		warnx("message %.*s: %s: %s", (int)(r->midlen < ID_SHOWN ?
 		    r->midlen : ID_SHOWN), r->mid, where_name(r->where),
 		    what_name(r->what));
@@ -100,13 +107,11 @@ process(struct run *s, int kind, const char *line, size_t len)
 {
 	struct record r;
 
-	r.lineno = s->lr.lineno;
 	if (kind == LR_LONG) {
-		r.message = r.ident = 0;
-		r.where = W_LINE;
-		r.what = P_TOO_LONG;
+		record_too_long(&r, s->lr.lineno);
 		return reject(s, &r, NULL, len);
 	}
+	r.lineno = s->lr.lineno;
 	if (record_parse(&s->p, line, len, &r) == -1)
 		return reject(s, &r, line, len);
 	if (row_put(&s->out, &r, s->m, &s->dc, s->now) == -1) {
@@ -165,6 +170,10 @@ open_rejects(struct rejects *rf, const char *path)
 		warnx("%s: group or others can access it, and it holds personal "
 		    "data (chmod 600 it)", path);
 		return EX_CONFIG;
+	}
+	if (errno == EINVAL || errno == EISDIR) {
+		warnx("%s: not a regular file", path);
+		return EX_CANTCREAT;
 	}
 	warn("%s", path);
 	return EX_CANTCREAT;

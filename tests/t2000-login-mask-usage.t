@@ -51,6 +51,13 @@ test_expect_success 'masking options do not combine with --unmask or --key-id' '
 	test ! -e rej
 '
 
+test_expect_success '-v is for masking too: --unmask and --key-id have no progress' '
+	test_must_fail --code 64 login-mask --unmask -v -k key </dev/null 2>err &&
+	grep -q "^login-mask: -r, -v, --check, --reversible and --null-app-version are for masking$" err &&
+	test_must_fail --code 64 login-mask --key-id -v -k key >out &&
+	test ! -s out
+'
+
 test_expect_success 'operands and unknown options are refused' '
 	test_must_fail --code 64 login-mask -k key file </dev/null 2>err &&
 	grep -q "too many arguments" err &&

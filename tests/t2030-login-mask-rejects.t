@@ -40,34 +40,56 @@ test_expect_success 'the summary counts rejects by reason' '
 	grep -q "rejected 1: app_version: invalid$" err
 '
 
-mkfifo fin fout
-test_expect_success 'the reject is in the file before its ack_only record is written' '
-	login-mask -k key -r rejp <fin >fout 2>/dev/null &
-	exec 7>fin 8<fout &&
-	sed -n 1,2p in >&7 &&
+# Every write(2) is held for a second before it runs, so were an ack
+# written to stdout before its reject reached the file, the file would
+# still lack the reject for a second after the ack could be read.
+mkfifo fout
+test_expect_success 'the reject is in the file when its ack_only record can be read' '
+	sed -n 1,2p in >in2 &&
+	{ ASAN_OPTIONS=detect_leaks=0 strace -f -o /dev/null -e trace=write \
+	    -e inject=write:delay_enter=1000000 \
+	    login-mask -k key -r rejp <in2 >fout 2>/dev/null & } &&
+	exec 8<fout &&
 	read -r -t 20 -u 8 row && read -r -t 20 -u 8 ack &&
-	case $ack in *ack_only*) ;; *) false ;; esac &&
-	grep -q "\"message_id\":\"m-2\"" rejp &&
-	exec 7>&- && cat <&8 >/dev/null && exec 8<&- && wait
+	grep -c "\"message_id\":\"m-2\"" rejp >seen; st=$?
+	case $ack in *\"m-2\"*ack_only*) ;; *) st=1 ;; esac
+	cat <&8 >/dev/null; exec 8<&-; wait
+	test "$st" = 0 && test "$(cat seen)" = 1
 '
 
 # LeakSanitizer cannot run under strace: a sanitized build checks leaks
-# in the other tests.
+# in the other tests.  Each reject is one write to the rejects file;
+# every ack_only record written to stdout must have its reject written
+# and then fsync'd before it, flush after flush.
 test_expect_success 'and fsync(2)ed before it: the order of the system calls' '
-	ASAN_OPTIONS=detect_leaks=0 strace -f -s 65536 \
+	"$TOOLS/gen-logins" -f message -b 2 20000 >many-bad &&
+	ASAN_OPTIONS=detect_leaks=0 strace -f -s 1048576 \
 	    -e trace=openat,write,fsync -o trace \
-	    login-mask -k key -r rejs \
-	    <in >/dev/null 2>&1 &&
+	    login-mask -k key -r rejs <many-bad >/dev/null 2>&1 &&
+	test "$(wc -l <rejs)" = 10000 &&
 	perl -ne "
+		BEGIN { \$written = \$durable = \$acks = 0 }
 		\$fd = \$1 if /openat\(.*\"rejs\".* = (\d+)/;
-		\$synced = 1 if defined \$fd && /fsync\(\$fd\) += 0/;
-		\$wrote = 1 if defined \$fd && /^(\d+ +)?write\(\$fd, /;
-		if (/^(\d+ +)?write\(1, .*ack_only/) {
-			die qq(ack before the reject was written\n) unless \$wrote;
-			die qq(ack before fsync\n) unless \$synced;
-			\$acks++;
+		next unless defined \$fd;
+		\$written++ if /^(\d+ +)?write\(\$fd, .* = \d+\$/;
+		if (/^(\d+ +)?fsync\(\$fd\) += 0/) {
+			\$durable = \$written;
+			\$syncs++;
 		}
-		END { die qq(no ack seen\n) unless \$acks }
+		if (/^(\d+ +)?write\(1, \"(.*)\", \d+\) = \d+\$/) {
+			my \$n = () = \$2 =~ /ack_only/g;
+			next unless \$n;
+			\$acks += \$n;
+			\$flushes++;
+			die qq(ack \$acks written with \$durable rejects durable\n)
+			    if \$acks > \$durable;
+		}
+		END {
+			die qq(\$acks acks, \$durable rejects durable\n)
+			    unless \$acks == 10000 && \$durable == 10000;
+			die qq(only \$flushes flushes, \$syncs fsyncs\n)
+			    unless \$flushes >= 3 && \$syncs >= 3;
+		}
 	" trace
 '
 
@@ -100,6 +122,59 @@ test_expect_success 'a rejects file in a missing directory is refused' '
 	test_must_fail --code 73 login-mask -k key -r nodir/rej <in >/dev/null 2>err
 '
 
+test_expect_success 'a rejects file that is a FIFO is refused at once, not waited on' '
+	mkfifo rfifo &&
+	test_must_fail --code 73 timeout 10 login-mask -k key -r rfifo \
+	    <in >out 2>err &&
+	test ! -s out && grep -q "^login-mask: rfifo: not a regular file$" err
+'
+
+# Opened for reading and writing, a FIFO has a reader at once.
+test_expect_success 'and so is one with a reader on the other end' '
+	exec 9<>rfifo &&
+	test_must_fail --code 73 timeout 10 login-mask -k key -r rfifo \
+	    <in >out 2>err; st=$?
+	exec 9<&-
+	test "$st" = 0 && grep -q "^login-mask: rfifo: not a regular file$" err
+'
+
+test_expect_success 'so is a device or a directory' '
+	test_must_fail --code 73 login-mask -k key -r /dev/null <in 2>err &&
+	grep -q "^login-mask: /dev/null: not a regular file$" err &&
+	mkdir rdir && chmod 700 rdir &&
+	test_must_fail --code 73 login-mask -k key -r rdir <in 2>err &&
+	grep -q "^login-mask: rdir: not a regular file$" err
+'
+
+# A created file whose directory entry is lost in a crash loses its
+# rejects, which were acked: the directory is fsync'd once, before any
+# output.
+test_expect_success 'a new rejects file has its directory fsync(2)ed, before any output' '
+	mkdir newdir &&
+	ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=openat,write,fsync \
+	    -o trace3 login-mask -k key -r newdir/rej <in >/dev/null 2>&1 &&
+	test -s newdir/rej &&
+	perl -ne "
+		BEGIN { \$synced = 0 }
+		\$created = 1 if /openat\(.*\"newdir\/rej\".*O_CREAT.* = \d+/;
+		if (/openat\(.*\"newdir\", O_RDONLY.*O_DIRECTORY.* = (\d+)/) {
+			die qq(directory opened before the file was created\n)
+			    unless \$created;
+			\$dir = \$1;
+		}
+		\$synced++ if defined \$dir && /fsync\(\$dir\) += 0/;
+		die qq(output before the directory was synced\n)
+		    if /^(\d+ +)?write\(1, / && !\$synced;
+		END { die qq(directory synced \$synced times\n) unless \$synced == 1 }
+	" trace3
+'
+
+test_expect_success 'an existing one does not' '
+	ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=openat,fsync \
+	    -o trace4 login-mask -k key -r newdir/rej <in >/dev/null 2>&1 &&
+	grep -q "newdir/rej" trace4 && ! grep -q "O_DIRECTORY" trace4
+'
+
 test_expect_success 'without -r a rejected message is released to the queue' '
 	login-mask -k key <in >out 2>err &&
 	sed -n 2p out >rel &&
@@ -110,6 +185,61 @@ test_expect_success 'without -r a rejected message is released to the queue' '
 test_expect_success 'and reported on stderr by message id and reason' '
 	grep -q "^login-mask: message m-2: ip: invalid$" err &&
 	grep -q "^login-mask: message m-4: app_version: invalid$" err
+'
+
+# A message held by sqs-read and never answered stays invisible on the
+# queue, and keeps a --drain from ending: whatever else is bad in a
+# message, a good receipt handle acks or releases it.
+for i in 1 2 3 4 5; do lm_body; done | lm_message id >idgood
+perl -pe '
+	s/"sent_timestamp":\d+/"sent_timestamp":-5/ if $. == 1;
+	s/"sent_timestamp":(\d+)/"sent_timestamp":"$1"/ if $. == 2;
+	s/"message_id":"id-3",// if $. == 3;
+	s/"message_id":"id-4"/"message_id":7/ if $. == 4;
+	s/"receipt_handle":"rh-id-5"/"receipt_handle":""/ if $. == 5;
+' idgood >idbad
+
+test_expect_success 'a bad identity with a good receipt handle is rejected, and acked' '
+	test "$(wc -l <idbad)" = 5 &&
+	login-mask -k key -r rejid <idbad >out 2>err &&
+	test "$(lm_field reason rejid | tr "\n" ,)" = "sent_timestamp: out of range,sent_timestamp: not an integer,message_id: missing,message_id: not a string,receipt_handle: empty," &&
+	cat >want <<-\EOF &&
+	{"message_id":"id-1","receipt_handle":"rh-id-1","ack_only":true}
+	{"message_id":"id-2","receipt_handle":"rh-id-2","ack_only":true}
+	{"receipt_handle":"rh-id-3","sent_timestamp":1696287680117,"ack_only":true}
+	{"receipt_handle":"rh-id-4","sent_timestamp":1696287680118,"ack_only":true}
+	EOF
+	test_cmp want out
+'
+
+test_expect_success 'its reject keeps the whole record, to replay' '
+	sed -n 1p idbad >want.rec &&
+	perl -MJSON::PP -ne "print decode_json(\$_)->{record}, qq(\n) if \$. == 1" \
+	    rejid >got.rec &&
+	test_cmp want.rec got.rec
+'
+
+test_expect_success 'without -r it is released, and named by its message id if good' '
+	test_must_fail --code 65 login-mask -k key <idbad >out 2>err &&
+	cat >want <<-\EOF &&
+	{"message_id":"id-1","receipt_handle":"rh-id-1","release":true}
+	{"message_id":"id-2","receipt_handle":"rh-id-2","release":true}
+	{"receipt_handle":"rh-id-3","release":true}
+	{"receipt_handle":"rh-id-4","release":true}
+	EOF
+	test_cmp want out &&
+	grep -q "^login-mask: message id-1: sent_timestamp: out of range$" err &&
+	grep -q "^login-mask: line 3: message_id: missing$" err &&
+	grep -q "^login-mask: line 4: message_id: not a string$" err &&
+	grep -q "^login-mask: message id-5: receipt_handle: empty$" err &&
+	grep -q "1 rejected line kept nowhere" err
+'
+
+test_expect_success 'a null sent_timestamp is no sent_timestamp: a row dated today' '
+	sed -n "1s/\"sent_timestamp\":[0-9]*/\"sent_timestamp\":null/p" idgood >nullts &&
+	login-mask -k key -r rejn <nullts >out 2>err && test ! -s rejn &&
+	test "$(lm_field message_id out)" = id-1 && ! grep -q sent_timestamp out &&
+	test "$(lm_field create_date out)" = "$(date -u +%F)"
 '
 
 test_expect_success 'without -r a rejected bare body is reported by line, exit 65' '

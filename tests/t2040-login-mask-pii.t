@@ -18,6 +18,19 @@ leaks() {
 	! grep -F -f "$2" "$1"
 }
 
+# The ip and device_id strings in the bodies of FILE's message records,
+# read as gen-logins writes them (no escapes inside the values), which
+# is much faster than decoding each body as JSON.
+gen_pii() {
+	perl -ne 'print "$1\n" while /\\"(?:ip|device_id)\\": \\"([^"\\]*)\\"/g' "$1"
+}
+
+# The distinct values of mask column KEY in FILE's rows (masks hold no
+# quotes or escapes).
+distinct() {
+	grep -o "\"$1\":\"[^\"]*\"" "$2" | sort -u | wc -l
+}
+
 test_expect_success 'the real sample, masked with -v and no rejects file' '
 	pii "$SAMPLE" >pii.sample && test "$(wc -l <pii.sample)" = 60 &&
 	login-mask -v -k key <"$SAMPLE" >out 2>err;
@@ -31,16 +44,16 @@ test_expect_success 'and with --reversible and a rejects file' '
 	leaks out pii.sample && leaks err pii.sample
 '
 
+# 5,000 ips and device ids among 50,000 messages: every value recurs,
+# so the masks show duplicates.  Two pauses in the input give two
+# progress lines before the summary.
 test_expect_success 'generated messages, some malformed, with progress lines' '
-	"$TOOLS/gen-logins" -f message -b 7 -i 5000 -d 5000 200000 >gen &&
-	perl -MJSON::PP -ne "my \$b = eval { decode_json(decode_json(\$_)->{body}) };
-	    ref \$b eq q(HASH) or next;
-	    print qq(\$b->{\$_}\n) for grep { defined \$b->{\$_} } qw(ip device_id)" gen |
-	    sort -u >pii.gen &&
+	"$TOOLS/gen-logins" -f message -b 7 -i 5000 -d 5000 50000 >gen &&
+	gen_pii gen | sort -u >pii.gen &&
 	test "$(wc -l <pii.gen)" -ge 9000 &&
-	{ head -n 1000 gen && sleep 1.5 && tail -n +1001 gen; } |
-	    login-mask -v -k key >out 2>err &&
-	test "$(grep -c "^login-mask: read [0-9]*, written" err)" -ge 2 &&
+	{ head -n 1000 gen && sleep 1.2 && sed -n 1001,2000p gen && sleep 1.2 &&
+	  tail -n +2001 gen; } | login-mask -v -k key >out 2>err &&
+	test "$(grep -c "^login-mask: read [0-9]*, written" err)" -ge 3 &&
 	grep -q "message .*: ip: invalid" err &&
 	leaks out pii.gen && leaks err pii.gen
 '
@@ -55,8 +68,8 @@ test_expect_success 'bad values in rejected messages stay off stderr too' '
 
 test_expect_success 'duplicates stay visible: equal values give equal masks' '
 	login-mask -k key <gen 2>/dev/null | grep "\"masked_ip\":" >rows &&
-	lm_field masked_ip rows | sort -u | wc -l >n.ip &&
-	lm_field masked_device_id rows | sort -u | wc -l >n.dev &&
+	test "$(wc -l <rows)" -ge 40000 &&
+	distinct masked_ip rows >n.ip && distinct masked_device_id rows >n.dev &&
 	test "$(cat n.ip)" -le 5000 && test "$(cat n.ip)" -ge 4900 &&
 	test "$(cat n.dev)" -le 5000 && test "$(cat n.dev)" -ge 4900
 '

@@ -4,8 +4,8 @@
  * crash, leak or read past the line; an accepted line gives a row that
  * is one JSON object whose strings fit their columns and whose
  * reversible masks unmask to the values; a rejected one gives a reject
- * (and ack or release) that is valid JSON, with a reason from the
- * vocabulary.  And the fast path is the full one, faster: the flat
+ * (and, when its receipt handle is good, an ack or release) that is
+ * valid JSON, with a reason from the vocabulary.  And the fast path is the full one, faster: the flat
  * reader accepts only what json_parse accepts, with the same tokens and
  * escape flags, unescapes as json_unescape does, and reads a text inside
  * a string as json_parse reads it unescaped; a parser that reads with
@@ -135,7 +135,7 @@ check_same(int rc, const struct record *a, int rcf, const struct record *b)
 	const struct login *x = &a->login, *y = &b->login;
 
 	if (rc != rcf || a->message != b->message || a->ident != b->ident ||
-	    a->mid != b->mid || a->midlen != b->midlen || a->rh != b->rh ||
+	    a->ack != b->ack || a->mid != b->mid || a->midlen != b->midlen || a->rh != b->rh ||
 	    a->rhlen != b->rhlen || a->ts != b->ts || a->tslen != b->tslen ||
 	    (a->ts != NULL && a->ts_ms != b->ts_ms) || a->body != b->body ||
 	    a->bodylen != b->bodylen)
@@ -230,7 +230,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    reject_put(&fout, &rf, line, size) == -1 ||
 		    out.len != fout.len || memcmp(out.data, fout.data, out.len) != 0)
 			abort();
-		if (r.ident && (ack_put(&out, &r) == -1 ||
+		/* What may be acked has a receipt handle to ack it by. */
+		if (r.ack != (r.rh != NULL) || (r.ident && !r.message) ||
+		    (r.ack && !r.message))
+			abort();
+		if (r.ack && (ack_put(&out, &r) == -1 ||
 		    release_put(&out, &r) == -1))
 			abort();
 		check_json(&out);

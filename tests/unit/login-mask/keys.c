@@ -86,6 +86,50 @@ main(void)
 	ok(strstr(a.id, "0001") == NULL && strstr(hex, a.id) == NULL,
 	    "the id is derived, not a piece of the key");
 	{
+		/* As editors and other systems leave hex keys. */
+		static const struct { const char *name, *pre, *post; } ws[] = {
+			{ "crlf", "", "\r\n" }, { "twonl", "", "\n\n" },
+			{ "space", " ", "\n" }, { "tabs", "\t", "\t \r\n\n" },
+			{ "lead", "\n\n", "" },
+		};
+		char text[128];
+		struct key d;
+		size_t k;
+		int n, good = 1;
+
+		for (k = 0; k < sizeof ws / sizeof *ws; k++) {
+			n = snprintf(text, sizeof text, "%s%s%s", ws[k].pre, hex,
+			    ws[k].post);
+			put(ws[k].name, text, (size_t)n, 0600);
+			if (key_load(&d, path(ws[k].name), why, sizeof why) != 0 ||
+			    d.len != 32 || memcmp(d.secret, raw, 32) != 0 ||
+			    strcmp(d.id, a.id) != 0) {
+				printf("# %s: %s\n", ws[k].name, why);
+				good = 0;
+			}
+			key_wipe(&d);
+		}
+		ok(good, "hex with white space around it (CR LF, two newlines, "
+		    "leading blanks, tabs) is hex: the same key and id");
+		n = snprintf(text, sizeof text, "%.32s %s\n", hex, hex + 32);
+		put("inner", text, (size_t)n, 0600);
+		ok(key_load(&d, path("inner"), why, sizeof why) == 0 &&
+		    d.len == (size_t)n && memcmp(d.secret, text, d.len) == 0,
+		    "white space between hex digits makes a raw key of the "
+		    "whole file");
+		key_wipe(&d);
+		n = snprintf(text, sizeof text, " %.63s\r\n", hex);
+		put("oddws", text, (size_t)n, 0600);
+		ok(refused("oddws", "odd number of hex digits (63)"),
+		    "an odd number of hex digits among blanks is refused");
+		memset(text, ' ', 40);
+		text[40] = '\n';
+		put("blank", text, 41, 0600);
+		ok(key_load(&d, path("blank"), why, sizeof why) == 0 &&
+		    d.len == 41, "a file of 41 blanks is not hex: a raw key");
+		key_wipe(&d);
+	}
+	{
 		struct key d;
 
 		ok(key_set(&d, hex, 64, why, sizeof why) == 0 && d.len == 32 &&

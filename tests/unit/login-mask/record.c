@@ -90,8 +90,10 @@ app_version(void)
 	static const struct { const char *v; long want; } good[] = {
 		{ "2.3.0", 2003000 }, { "0.96", 96000 }, { "0.60", 60000 },
 		{ "9.10", 9010000 }, { "2", 2000000 }, { "0.0.1", 1 },
-		{ "2147.483.647", 2147483647 }, { "0002.3", 2003000 },
-		{ "0.999.999", 999999 },
+		{ "2147.483.647", 2147483647 }, { "0.999.999", 999999 },
+		{ "0.0.0", 0 }, { "10.100.0", 10100000 }, { "0.6", 6000 },
+		/* Parts are numbers: the sample holds 6.02. */
+		{ "6.02", 6002000 }, { "0002.3", 2003000 }, { "1.0999", 1999000 },
 	};
 	static const char *const invalid[] = {
 		"", ".", "2.", ".2", "2..3", "2.3.4.5", "v2", "2.x", " 2", "2 ",
@@ -409,12 +411,41 @@ messages(void)
 
 	REJECTS("{\"message_id\":7,\"receipt_handle\":\"r\",\"body\":\"{}\"}",
 	    W_MESSAGE_ID, P_NOT_STRING, "a message_id that is not a string");
-	ok(!last.ident, "leaves no identity to ack with");
+	ok(!last.ident && last.ack && last.mid == NULL && last.rhlen == 1,
+	    "leaves no identity to keep, but the receipt handle to ack with");
+	REJECTS("{\"receipt_handle\":\"r\",\"body\":\"{}\"}", W_MESSAGE_ID,
+	    P_MISSING, "a receipt handle without a message_id (no dedup)");
+	ok(!last.ident && last.ack, "can still be acked");
+	REJECTS("{\"receipt_handle\":\"r\"}", W_MESSAGE_ID, P_MISSING,
+	    "a receipt handle alone");
+	ok(last.ack, "can be acked too");
+	REJECTS("{\"message_id\":\"m\",\"receipt_handle\":\"r\","
+	    "\"sent_timestamp\":-5,\"body\":\"{}\"}", W_SENT_TIMESTAMP, P_RANGE,
+	    "a negative timestamp beside a good receipt handle");
+	ok(!last.ident && last.ack && last.midlen == 1 && last.ts == NULL,
+	    "can be acked, with its message_id and without the timestamp");
+	REJECTS("{\"message_id\":\"m\",\"receipt_handle\":\"r\","
+	    "\"sent_timestamp\":\"1\",\"body\":\"{}\"}", W_SENT_TIMESTAMP,
+	    P_NOT_INTEGER, "a timestamp as a string beside a good receipt handle");
+	ok(last.ack, "can be acked");
+	REJECTS("{\"message_id\":\"m\",\"receipt_handle\":\"r\","
+	    "\"receipt_handle\":\"s\",\"body\":\"{}\"}", W_RECEIPT_HANDLE,
+	    P_DUPLICATE, "two receipt handles");
+	ok(!last.ack && last.rh == NULL, "cannot be acked: which one?");
+	REJECTS("{\"message_id\":\"m\",\"message_id\":\"n\","
+	    "\"receipt_handle\":\"r\",\"receipt_handle\":\"s\",\"body\":\"{}\"}",
+	    W_MESSAGE_ID, P_DUPLICATE, "two message ids and two receipt handles");
+	ok(!last.ack, "cannot be acked either");
+	REJECTS("{\"message_id\":\"m\",\"receipt_handle\":\"r\","
+	    "\"sent_timestamp\":1,\"sent_timestamp\":2,\"body\":\"{}\"}",
+	    W_SENT_TIMESTAMP, P_DUPLICATE, "two timestamps");
+	ok(last.ack && last.ts == NULL, "can be acked, without a timestamp");
 	REJECTS("{\"message_id\":\"\\ud800\",\"receipt_handle\":\"r\","
 	    "\"body\":\"{}\"}", W_MESSAGE_ID, P_SURROGATE,
 	    "a message_id with a lone surrogate");
 	REJECTS("{\"message_id\":\"m\",\"receipt_handle\":\"\",\"body\":\"{}\"}",
 	    W_RECEIPT_HANDLE, P_EMPTY, "an empty receipt handle");
+	ok(!last.ack, "cannot be acked");
 	REJECTS("{\"message_id\":\"m\",\"message_id\":\"n\",\"body\":\"{}\"}",
 	    W_MESSAGE_ID, P_DUPLICATE, "two message ids");
 	REJECTS("{\"message_id\":\"m\",\"sent_timestamp\":\"1\",\"body\":\"{}\"}",
@@ -426,6 +457,16 @@ messages(void)
 	REJECTS("{\"message_id\":\"m\",\"sent_timestamp\":253402300800000,"
 	    "\"body\":\"{}\"}", W_SENT_TIMESTAMP, P_RANGE,
 	    "a timestamp past the year 9999");
+	ok(!last.ack, "and without a receipt handle, nothing to ack");
+
+	snprintf(line, sizeof line, "{\"message_id\":\"m-1\",\"receipt_handle\":"
+	    "\"rh\",\"sent_timestamp\":null,\"body\":\"%s\"}",
+	    "{\\\"user_id\\\": \\\"u1\\\", \\\"app_version\\\": \\\"1\\\", "
+	    "\\\"device_type\\\": \\\"t\\\", \\\"ip\\\": \\\"::1\\\", "
+	    "\\\"locale\\\": null, \\\"device_id\\\": \\\"d\\\"}");
+	accepts(line, &r, "a null sent_timestamp is accepted");
+	ok(r.ident && r.ack && r.ts == NULL && r.tslen == 0,
+	    "as no sent_timestamp");
 }
 
 static void
@@ -467,7 +508,7 @@ records(void)
 	struct record r;
 	struct json j;
 	char line[1024], mask[MASK_MAX + 1];
-	const char *want;
+	const char *want, *bad;
 	int v;
 
 	load(&m, 0);
@@ -530,13 +571,57 @@ records(void)
 	    "\"reason\":\"line: invalid UTF-8\",\"stage\":\"login-mask\"}\n") == 0,
 	    "a line that is not UTF-8 is kept in base64");
 	buf_reset(&out);
-	r.message = r.ident = 0;
-	r.where = W_LINE;
-	r.what = P_TOO_LONG;
-	ok(reject_put(&out, &r, NULL, 9000000) == 0 &&
-	    strcmp(out.data, "{\"length\":9000000,\"line\":1,\"reason\":"
-	    "\"line: too long\",\"stage\":\"login-mask\"}\n") == 0,
-	    "a line too long to keep is noted by its length");
+	/* Whatever the record held before: nothing of it may be read. */
+	memset(&r, 0xa5, sizeof r);
+	record_too_long(&r, 7);
+	ok(!r.message && !r.ident && !r.ack && r.mid == NULL && r.rh == NULL &&
+	    r.ts == NULL && r.body == NULL, "a line too long to read has no "
+	    "identity");
+	ok(reject_put(&out, &r, NULL, 9000000) == 0,
+	    "and its reject is written");
+	is_str(buf_cstr(&out), "{\"length\":9000000,\"line\":7,\"reason\":"
+	    "\"line: too long\",\"stage\":\"login-mask\"}\n",
+	    "noted by its line number and length");
+
+	buf_reset(&out);
+	bad = "{\"message_id\":\"m-3\",\"receipt_handle\":\"rh3\","
+	    "\"sent_timestamp\":-5,\"body\":\"{}\"}";
+	REJECTS(bad, W_SENT_TIMESTAMP, P_RANGE,
+	    "a message with a bad timestamp and a good receipt handle");
+	r = last;
+	ok(reject_put(&out, &r, bad, strlen(bad)) == 0 && ack_put(&out, &r) == 0 && release_put(&out, &r) == 0,
+	    "its reject, ack and release are written");
+	is_str(buf_cstr(&out), "{\"record\":\"{\\\"message_id\\\":\\\"m-3\\\","
+	    "\\\"receipt_handle\\\":\\\"rh3\\\",\\\"sent_timestamp\\\":-5,"
+	    "\\\"body\\\":\\\"{}\\\"}\",\"line\":1,\"reason\":"
+	    "\"sent_timestamp: out of range\",\"stage\":\"login-mask\"}\n"
+	    "{\"message_id\":\"m-3\",\"receipt_handle\":\"rh3\",\"ack_only\":true}\n"
+	    "{\"message_id\":\"m-3\",\"receipt_handle\":\"rh3\",\"release\":true}\n",
+	    "the reject keeps the whole record; the ack and release only the "
+	    "good identity");
+
+	buf_reset(&out);
+	REJECTS("{\"receipt_handle\":\"rh4\",\"body\":\"{}\"}", W_MESSAGE_ID,
+	    P_MISSING, "a message without a message_id");
+	r = last;
+	ok(ack_put(&out, &r) == 0 && release_put(&out, &r) == 0,
+	    "is acked or released");
+	is_str(buf_cstr(&out), "{\"receipt_handle\":\"rh4\",\"ack_only\":true}\n"
+	    "{\"receipt_handle\":\"rh4\",\"release\":true}\n",
+	    "by its receipt handle");
+
+	buf_reset(&out);
+	accepts("{\"message_id\":\"m-5\",\"receipt_handle\":\"rh5\","
+	    "\"sent_timestamp\":null,\"body\":\"{\\\"user_id\\\": \\\"u\\\", "
+	    "\\\"app_version\\\": \\\"1\\\", \\\"device_type\\\": \\\"t\\\", "
+	    "\\\"ip\\\": \\\"::1\\\", \\\"locale\\\": null, "
+	    "\\\"device_id\\\": \\\"d\\\"}\"}", &r,
+	    "a message with a null sent_timestamp");
+	ok(row_put(&out, &r, &m, &dc, 86400 * 365) == 0 &&
+	    strncmp(out.data, "{\"message_id\":\"m-5\",\"receipt_handle\":"
+	    "\"rh5\",\"user_id\":", 48) == 0 &&
+	    strstr(out.data, "\"create_date\":\"1971-01-01\"") != NULL,
+	    "makes a row without sent_timestamp, dated the day it is processed");
 	buf_free(&out);
 	json_free(&j);
 	masker_free(&m);
