@@ -129,6 +129,9 @@ tools: $(TOOL_BIN)
 TESTS := $(sort $(wildcard tests/t[0-9]*.t))
 PROVE ?= prove
 PROVE_FLAGS ?=
+# Tests run side by side, one per core: each starts its own services on
+# free ports in a directory of its own.  JOBS=1 runs them one at a time.
+JOBS ?= $(shell nproc)
 
 deps:
 	scripts/install-deps
@@ -143,7 +146,7 @@ test: all units tools
 	@if [ -n "$(FUZZ_SRC)" ]; then $(MAKE) FUZZ=1 CC=clang O=$(BUILD)-fuzz fuzzers; fi
 	BIN=$(abspath $(O)/bin) TOOLS=$(abspath $(O)/tools) \
 	FUZZ_BIN=$(abspath $(BUILD)-fuzz/fuzz) \
-	$(PROVE) -e '' $(PROVE_FLAGS) $(UNIT_BIN) \
+	$(PROVE) -e '' -j$(JOBS) $(PROVE_FLAGS) $(UNIT_BIN) \
 	    $(patsubst $(O)/%,$(BUILD)-san/%,$(UNIT_BIN)) $(TESTS)
 
 sanitize:
@@ -162,7 +165,7 @@ sanitize-check:
 	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:log_path=$(SAN_LOG)/asan \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(SAN_LOG)/ubsan \
 	BIN=$(abspath $(BUILD)-san/bin) TOOLS=$(abspath $(BUILD)-san/tools) \
-	$(PROVE) -e '' $(PROVE_FLAGS) \
+	$(PROVE) -e '' -j$(JOBS) $(PROVE_FLAGS) \
 	    $(patsubst $(O)/%,$(BUILD)-san/%,$(UNIT_BIN)) $(SAN_TESTS); \
 	st=$$?; \
 	for f in $(SAN_LOG)/*; do \
@@ -194,8 +197,13 @@ install: all
 		s=$${f##*.}; mkdir -p $(DESTDIR)$(MANDIR)/man$$s && \
 		install -m 644 $$f $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
 	done
-	for f in $(wildcard scripts/*.sql scripts/*.service); do \
+	for f in $(wildcard scripts/*.sql); do \
 		install -m 644 $$f $(DESTDIR)$(DATADIR)/ || exit 1; \
+	done
+# The unit runs etl from where this install puts it.
+	for f in $(wildcard scripts/*.service); do \
+		sed 's|/usr/local/bin/etl|$(BINDIR)/etl|' $$f >$(DESTDIR)$(DATADIR)/$${f##*/} && \
+		chmod 644 $(DESTDIR)$(DATADIR)/$${f##*/} || exit 1; \
 	done
 
 uninstall:

@@ -52,9 +52,15 @@ test_diag() {
 	sed 's/^/# /' "$@"
 }
 
+# A test body runs in a function of its own, so that its "return 1"
+# (in a loop, say) fails the test rather than skip its report.
+test_run_() {
+	eval "$1"
+}
+
 test_expect_success() {
 	test_count=$((test_count + 1))
-	(exit 0); eval "$2" >"$TMP/.log" 2>&1 </dev/null
+	(exit 0); test_run_ "$2" >"$TMP/.log" 2>&1 </dev/null
 	test_status=$?
 	if [ -n "$TEST_VERBOSE" ]; then
 		test_diag "$TMP/.log"
@@ -131,6 +137,15 @@ test_services() {
 	}
 	eval "$env"
 	test_cleanup "'$TOP/scripts/services' stop '$LOGIN_ETL_SERVICES' >/dev/null 2>&1"
+	# Tests talk to loopback only, never to real AWS or a real database.
+	case ${AWS_ENDPOINT_URL_SQS:-http://127.0.0.1:} in
+	http://127.0.0.1:*) ;;
+	*) echo "Bail out! SQS endpoint $AWS_ENDPOINT_URL_SQS is not loopback"; exit 1 ;;
+	esac
+	case ${PGHOST:-/} in
+	/*|127.0.0.1) ;;
+	*) echo "Bail out! PGHOST $PGHOST is not loopback"; exit 1 ;;
+	esac
 }
 
 # Whether process $1 is gone (a zombie nobody reaped counts as gone).
