@@ -1,8 +1,10 @@
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "fdio.h"
@@ -161,4 +163,22 @@ rejects_close(struct rejects *r)
 		rv = -1;
 	r->fd = -1;
 	return rv;
+}
+
+int
+rejects_open_or_warn(struct rejects *r, const char *path)
+{
+	if (rejects_open(r, path) == 0)
+		return 0;
+	if (errno == EPERM) {
+		warnx("%s: group or others can access it, and it holds "
+		    "personal data (chmod 600 it)", path);
+		return EX_CONFIG;
+	}
+	if (errno == EINVAL || errno == EISDIR) {
+		warnx("%s: not a regular file", path);
+		return EX_CANTCREAT;
+	}
+	warn("%s", path);
+	return EX_CANTCREAT;
 }

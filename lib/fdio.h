@@ -32,6 +32,13 @@ struct rejects {
  */
 int rejects_open(struct rejects *r, const char *path);
 
+/*
+ * rejects_open(), saying why it failed as "prog: path: why" on stderr.
+ * Returns 0, or the exit status: EX_CONFIG for a file others may
+ * access, else EX_CANTCREAT.
+ */
+int rejects_open_or_warn(struct rejects *r, const char *path);
+
 /* Appends one line; line must end with a newline. */
 int rejects_append(struct rejects *r, const char *line, size_t len);
 

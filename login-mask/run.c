@@ -161,24 +161,6 @@ loop(struct run *s)
 }
 
 /* Returns 0, or the exit status after saying why not. */
-static int
-open_rejects(struct rejects *rf, const char *path)
-{
-	if (rejects_open(rf, path) == 0)
-		return 0;
-	if (errno == EPERM) {
-		warnx("%s: group or others can access it, and it holds personal "
-		    "data (chmod 600 it)", path);
-		return EX_CONFIG;
-	}
-	if (errno == EINVAL || errno == EISDIR) {
-		warnx("%s: not a regular file", path);
-		return EX_CANTCREAT;
-	}
-	warn("%s", path);
-	return EX_CANTCREAT;
-}
-
 int
 mask_check(const struct config *cfg)
 {
@@ -187,7 +169,7 @@ mask_check(const struct config *cfg)
 
 	if (cfg->rejects == NULL)
 		return 0;
-	if ((st = open_rejects(&rf, cfg->rejects)) != 0)
+	if ((st = rejects_open_or_warn(&rf, cfg->rejects)) != 0)
 		return st;
 	if (rejects_close(&rf) == -1) {
 		warn("%s", cfg->rejects);
@@ -210,7 +192,7 @@ mask_run(const struct config *cfg, const struct masker *m)
 	buf_init(&s.out, FLUSH_AT + RECORD_LINE_MAX + 64 * 1024);
 	buf_init(&s.rej, 6 * (size_t)RECORD_LINE_MAX + 4096);
 	if (cfg->rejects != NULL) {
-		if ((st = open_rejects(&s.rf, cfg->rejects)) != 0)
+		if ((st = rejects_open_or_warn(&s.rf, cfg->rejects)) != 0)
 			return st;
 		s.have_rf = 1;
 	}

@@ -81,6 +81,7 @@ batch_add(struct batch *b, const char *line, size_t len,
 	r->len = len;
 	r->lineno = lineno;
 	r->reason = NO_REASON;
+	r->first = NO_FIRST;
 	r->col = -1;
 	if (buf_add(&b->text, line, len) == -1 ||
 	    buf_addc(&b->text, '\0') == -1) {
@@ -143,6 +144,15 @@ batch_refuse(struct batch *b, struct rec *r, const char *reason, size_t n,
 		r->reason = NO_REASON;
 }
 
+void
+batch_refuse_as(struct rec *r, const struct rec *first)
+{
+	r->status = ST_REFUSED;
+	r->reason = first->reason;
+	r->col = first->col;
+	memcpy(r->sqlstate, first->sqlstate, sizeof r->sqlstate);
+}
+
 size_t
 batch_keys(struct batch *b)
 {
@@ -153,6 +163,7 @@ batch_keys(struct batch *b)
 		r = &b->rec[i];
 		if (r->status != ST_PENDING || !r->has_mid)
 			continue;
+		r->first = NO_FIRST;
 		b->keys[n].ts = r->ts;
 		b->keys[n].mid = b->mids.data + r->mid;
 		b->keys[n].midlen = r->midlen;
@@ -165,6 +176,8 @@ batch_keys(struct batch *b)
 		if (b->nkeys > 0 &&
 		    ledger_key_cmp(&b->keys[b->nkeys - 1], &b->keys[i]) == 0) {
 			b->rec[b->keys[i].rec].status = ST_DUPLICATE;
+			b->rec[b->keys[i].rec].first =
+			    b->keys[b->nkeys - 1].rec;
 			dropped++;
 			continue;
 		}

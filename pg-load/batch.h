@@ -32,6 +32,7 @@ enum rec_status {
 };
 
 #define NO_REASON SIZE_MAX
+#define NO_FIRST SIZE_MAX
 
 struct rec {
 	size_t off, len;	/* the line, in the batch's text */
@@ -39,9 +40,10 @@ struct rec {
 	size_t rawmid, rawmidlen;	/* message id as in the line */
 	size_t ack, acklen;	/* its ack_head(), in acks */
 	size_t reason;		/* offset in reasons, or NO_REASON */
+	size_t first;		/* an in-batch duplicate's first copy */
 	unsigned long long lineno;
 	int64_t ts;
-	int col;		/* the refused column, or -1 */
+	int col;		/* the refused column, COL_LEDGER, or -1 */
 	char sqlstate[6];	/* why the database refused it, or "" */
 	unsigned char kind, status, has_mid, has_rh;
 };
@@ -93,6 +95,9 @@ int batch_set_ack(struct batch *b, struct rec *r, const char *rh, size_t rhlen,
 int batch_set_mid(struct batch *b, struct rec *r, const char *raw, size_t n,
     int escaped);
 
+/* For col: the database refused the record's ledger key, not a column. */
+#define COL_LEDGER (-2)
+
 /*
  * Marks r refused, keeping a copy of reason (cut at a bound; when the
  * batch's reasons are full, the SQLSTATE alone stands for it).
@@ -106,11 +111,14 @@ batch_reason(const struct batch *b, const struct rec *r)
 	return r->reason == NO_REASON ? "" : b->reasons.data + r->reason;
 }
 
+/* Marks r refused for the same reason as first. */
+void batch_refuse_as(struct rec *r, const struct rec *first);
+
 /*
  * Builds the ledger keys of the records with a message id whose status
  * is ST_PENDING, sorted, and marks the later of equal keys
- * ST_DUPLICATE (dropping them from the keys).  Returns how many were
- * dropped so.
+ * ST_DUPLICATE, with first set to the earliest (dropping them from the
+ * keys).  Returns how many were dropped so.
  */
 size_t batch_keys(struct batch *b);
 

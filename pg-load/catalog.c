@@ -8,18 +8,83 @@
 #include "catalog.h"
 
 #define SQL_MAX (1u << 20)
+#define NAMEDATALEN_MAX 63	/* longer names the server would truncate */
 
 static const char table_sql[] =
     "SELECT c.oid::text, format('%I.%I', n.nspname, c.relname),"
-    " n.nspname, c.relname"
+    " n.nspname, c.relname, c.relkind"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.oid = to_regclass($1)";
 
 static const char columns_sql[] =
-    "SELECT a.attname, a.attgenerated <> ''"
+    "SELECT a.attname, a.attgenerated <> '',"
+    " has_column_privilege(a.attrelid, a.attnum, 'INSERT')"
     " FROM pg_attribute a"
     " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped"
     " ORDER BY a.attnum";
+
+/* What pg_class.relkind names, for a relation pg-load cannot load. */
+static const char *
+kind_name(char k)
+{
+	switch (k) {
+	case 'v': return "a view";
+	case 'm': return "a materialized view";
+	case 'f': return "a foreign table";
+	case 'S': return "a sequence";
+	case 'i': case 'I': return "an index";
+	case 'c': return "a composite type";
+	}
+	return "not a table";
+}
+
+static int
+isident1(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	    c >= 0x80;
+}
+
+static int
+isident(unsigned char c)
+{
+	return isident1(c) || (c >= '0' && c <= '9') || c == '$';
+}
+
+int
+sqlname_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+	int parts = 0;
+
+	if (!utf8_valid(s, strlen(s)))
+		return 0;
+	for (;;) {
+		n = 0;
+		if (*p == '"') {
+			for (p++;; p++, n++) {
+				if (*p == '\0')
+					return 0;
+				if (*p == '"' && *++p != '"')
+					break;
+			}
+		} else {
+			if (!isident1(*p))
+				return 0;
+			for (; isident(*p); p++)
+				n++;
+		}
+		if (n == 0 || n > NAMEDATALEN_MAX)
+			return 0;
+		parts++;
+		if (*p == '\0')
+			return 1;
+		if (*p != '.' || parts == 2)
+			return 0;
+		p++;
+	}
+}
 
 char *
 quote_qualified(PGconn *c, const char *schema, const char *name)
@@ -119,7 +184,7 @@ table_open(struct db *d, const char *name, const char *only, struct table *t)
 	const char *param[1] = { name };
 	PGresult *r = NULL;
 	struct buf sql = BUF_INIT(SQL_MAX);
-	char *q;
+	char *q, kind;
 	size_t n, c;
 	int row, rc;
 
@@ -132,6 +197,18 @@ table_open(struct db *d, const char *name, const char *only, struct table *t)
 		PQclear(r);
 		warnx("table %s: does not exist", name);
 		return EX_NOINPUT;
+	}
+	/*
+	 * COPY loads into a view only through its triggers, and into a
+	 * foreign table in a transaction of its own server, which the
+	 * ledger's would not share: only tables keep the rows exactly once.
+	 */
+	kind = PQgetvalue(r, 0, 4)[0];
+	if (kind != 'r' && kind != 'p') {
+		warnx("table %s: %s: only an ordinary or a partitioned table "
+		    "can be loaded", name, kind_name(kind));
+		PQclear(r);
+		return EX_USAGE;
 	}
 	t->oid = xstrdup(PQgetvalue(r, 0, 0));
 	t->target = xstrdup(PQgetvalue(r, 0, 1));
@@ -168,6 +245,15 @@ table_open(struct db *d, const char *name, const char *only, struct table *t)
 			continue;	/* generated: COPY cannot set it */
 		if (only != NULL && !listed(only, col))
 			continue;
+		/* Found now, not by the first batch, which would give up. */
+		if (PQgetvalue(r, row, 2)[0] != 't') {
+			warnx("table %s: no INSERT privilege on column %s",
+			    t->target, col);
+			t->cols.n = c;
+			PQclear(r);
+			buf_free(&sql);
+			return EX_NOPERM;
+		}
 		if ((q = PQescapeIdentifier(d->conn, col, strlen(col))) == NULL)
 			errx(EX_SOFTWARE, "table %s: cannot quote a column "
 			    "name: %s", t->target, PQerrorMessage(d->conn));

@@ -31,6 +31,14 @@ int table_open(struct db *d, const char *name, const char *only,
 void table_free(struct table *t);
 
 /*
+ * Whether s is an SQL name of one or two parts (schema.table), each an
+ * identifier or a "quoted identifier" ("" inside for a quote), no part
+ * longer than the server keeps.  Such a name can be written into a
+ * statement as it is: it can only ever name a table.
+ */
+int sqlname_valid(const char *s);
+
+/*
  * The table's schema and name, quoted, as "schema"."name", in a string
  * to free().  NULL (errno set) if quoting failed.
  */

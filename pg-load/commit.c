@@ -1,4 +1,5 @@
 #include <err.h>
+#include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -6,7 +7,6 @@
 #include "copy.h"
 #include "sig.h"
 
-#define PRUNE_EVERY 3600.0	/* seconds between ledger prunes */
 #define RETRIES_MAX 10		/* deadlocks etc. in a row before giving up */
 #define BACKOFF_FIRST 0.1	/* seconds */
 #define BACKOFF_MAX 5.0
@@ -56,14 +56,37 @@ commit_stream_row(struct loader *l)
 	}
 }
 
-/* COMMIT, checking it did commit: an aborted transaction "commits" too. */
+/*
+ * COMMIT, checking it did commit: an aborted transaction "commits" too.
+ * The transaction's id is taken first and kept in l->xid while the
+ * COMMIT is in flight: when the link goes then, the server may or may
+ * not have committed, and is asked which after reconnecting (outcome()).
+ * The ledger would catch a second load of keyed rows, but not of rows
+ * without a message id, nor of any with --no-dedupe.
+ */
 static int
-commit(struct db *d)
+commit(struct loader *l)
 {
+	struct db *d = &l->db;
 	PGresult *r = NULL;
 	int rc, ok;
 
-	if ((rc = db_exec(d, "COMMIT", 0, NULL, &r)) != DB_OK)
+	if ((rc = db_exec(d, "SELECT txid_current()", 0, NULL, &r)) != DB_OK)
+		return rc;
+	ok = PQntuples(r) == 1 && PQgetlength(r, 0, 0) > 0 &&
+	    (size_t)PQgetlength(r, 0, 0) < sizeof l->xid;
+	if (ok)
+		memcpy(l->xid, PQgetvalue(r, 0, 0),
+		    (size_t)PQgetlength(r, 0, 0) + 1);
+	PQclear(r);
+	r = NULL;
+	if (!ok)
+		load_die(l, EX_SOFTWARE, "txid_current(): an answer not "
+		    "understood");
+	rc = db_exec(d, "COMMIT", 0, NULL, &r);
+	if (rc != DB_CONN)
+		l->xid[0] = '\0';
+	if (rc != DB_OK)
 		return rc;
 	ok = strcmp(PQcmdStatus(r), "COMMIT") == 0;
 	PQclear(r);
@@ -107,7 +130,7 @@ fast_finish(struct loader *l)
 			    &l->chunk);
 	}
 	if (rc == DB_OK)
-		rc = commit(&l->db);
+		rc = commit(l);
 	if (rc == DB_OK) {
 		mark_pending(b, ST_LOADED);
 		return DB_OK;
@@ -188,8 +211,11 @@ try_rows(struct loader *l, const size_t *idx, size_t n)
 	if (rc == DB_OK)
 		return db_exec(&l->db, "RELEASE SAVEPOINT pg_load", 0, NULL,
 		    NULL);
-	if (rc != DB_ROW)
+	if (rc != DB_ROW) {
+		if (n == 1)
+			l->blame = idx[0];
 		return rc;
+	}
 	if (n == 1)
 		batch_refuse(&l->b, &l->b.rec[idx[0]], buf_cstr(&e->text),
 		    e->text.len, e->sqlstate, refused_column(&l->tab, e));
@@ -213,19 +239,61 @@ bisect(struct loader *l, const size_t *idx, size_t n)
 	return bisect(l, idx + n / 2, n - n / 2);
 }
 
+/*
+ * Claims the ledger keys k[0..n) under a savepoint, so that a key the
+ * server refuses (a constraint or a trigger on the ledger) costs only
+ * its record: the keys are halved until each refused one is alone, and
+ * its record is refused.  claimed[] as ledger_claim() sets it, 0 for a
+ * refused key.  DB_*, never DB_ROW.
+ */
+static int
+claim(struct loader *l, const struct key *k, unsigned char *claimed, size_t n)
+{
+	struct dberr *e = &l->db.err;
+	int rc;
+
+	if (n == 0)
+		return DB_OK;
+	if ((rc = db_exec(&l->db, "SAVEPOINT pg_load_claim", 0, NULL,
+	    NULL)) != DB_OK)
+		return rc == DB_ROW ? DB_FATAL : rc;
+	rc = ledger_claim(&l->db, &l->led, k, n, claimed);
+	if (rc == DB_OK)
+		return db_exec(&l->db, "RELEASE SAVEPOINT pg_load_claim", 0,
+		    NULL, NULL);
+	if (rc != DB_ROW) {
+		if (n == 1)
+			l->blame = k[0].rec;
+		return rc;
+	}
+	if (n == 1)
+		batch_refuse(&l->b, &l->b.rec[k[0].rec], buf_cstr(&e->text),
+		    e->text.len, e->sqlstate, COL_LEDGER);
+	if ((rc = db_exec(&l->db, "ROLLBACK TO SAVEPOINT pg_load_claim; "
+	    "RELEASE SAVEPOINT pg_load_claim", 0, NULL, NULL)) != DB_OK)
+		return rc == DB_ROW ? DB_FATAL : rc;
+	if (n == 1) {
+		claimed[0] = 0;
+		return DB_OK;
+	}
+	if ((rc = claim(l, k, claimed, n / 2)) != DB_OK)
+		return rc;
+	return claim(l, k + n / 2, claimed + n / 2, n - n / 2);
+}
+
 /* One try of the careful path.  DB_* */
 static int
 careful(struct loader *l)
 {
 	struct batch *b = &l->b;
+	struct rec *r;
 	size_t i, n, dups = 0;
 	int rc;
 
 	/* Whatever a failed try decided is decided again. */
 	buf_truncate(&b->reasons, b->reasons_mark);
 	for (i = 0; i < b->n; i++) {
-		struct rec *r = &b->rec[i];
-
+		r = &b->rec[i];
 		if (r->kind == REC_ROW) {
 			r->status = ST_PENDING;
 			r->reason = NO_REASON;
@@ -233,18 +301,20 @@ careful(struct loader *l)
 			r->col = -1;
 		}
 	}
+	l->blame = NO_FIRST;
 	if ((rc = db_exec(&l->db, begin_sql, 0, NULL, NULL)) != DB_OK)
 		return rc;
 	if (l->cfg->dedupe) {
 		(void)batch_keys(b);
-		if (b->nkeys > 0 && (rc = ledger_claim(&l->db, &l->led, b->keys,
-		    b->nkeys, b->flags)) != DB_OK)
+		if ((rc = claim(l, b->keys, b->flags, b->nkeys)) != DB_OK)
 			return rc;
-		for (i = 0; i < b->nkeys; i++)
-			if (!b->flags[i]) {
-				b->rec[b->keys[i].rec].status = ST_DUPLICATE;
+		for (i = 0; i < b->nkeys; i++) {
+			r = &b->rec[b->keys[i].rec];
+			if (!b->flags[i] && r->status == ST_PENDING) {
+				r->status = ST_DUPLICATE;
 				dups++;
 			}
+		}
 		l->pessimistic = dups > 0;
 	}
 	for (i = 0, n = 0; i < b->n; i++)
@@ -253,14 +323,25 @@ careful(struct loader *l)
 	if ((rc = bisect(l, l->idx, n)) != DB_OK)
 		return rc;
 	if (l->cfg->dedupe) {
+		/*
+		 * A later copy of a refused message shares its fate: acked
+		 * as a duplicate, it would be deleted with no copy kept.
+		 */
+		for (i = 0; i < b->n; i++) {
+			r = &b->rec[i];
+			if (r->status == ST_DUPLICATE && r->first != NO_FIRST &&
+			    b->rec[r->first].status == ST_REFUSED)
+				batch_refuse_as(r, &b->rec[r->first]);
+		}
 		/* A refused row's message is not in the table: unclaim it. */
 		for (i = 0, n = 0; i < b->nkeys; i++)
-			if (b->rec[b->keys[i].rec].status == ST_REFUSED)
+			if (b->flags[i] &&
+			    b->rec[b->keys[i].rec].status == ST_REFUSED)
 				b->keys[n++] = b->keys[i];
 		if ((rc = ledger_unclaim(&l->db, &l->led, b->keys, n)) != DB_OK)
 			return rc;
 	}
-	if ((rc = commit(&l->db)) != DB_OK)
+	if ((rc = commit(l)) != DB_OK)
 		return rc;
 	mark_pending(b, ST_LOADED);
 	return DB_OK;
@@ -284,8 +365,12 @@ reconnect(struct loader *l)
 	warnx("connection lost, reconnecting for up to %ld s: %.*s",
 	    l->cfg->retry_seconds, (int)strcspn(why, "\n"), why);
 	for (;;) {
-		if (db_connect(&l->db) == DB_OK) {
-			warnx("reconnected; loading the batch again");
+		left = l->fail_t0 + (double)l->cfg->retry_seconds - mono_now();
+		/* One try at least, of a length libpq would allow. */
+		if (db_connect(&l->db, left > 2 ? left : 2) == DB_OK) {
+			warnx("reconnected; %s", l->xid[0] != '\0' ?
+			    "asking whether the batch committed" :
+			    "loading the batch again");
 			return;
 		}
 		left = l->fail_t0 + (double)l->cfg->retry_seconds - mono_now();
@@ -302,20 +387,76 @@ reconnect(struct loader *l)
 	}
 }
 
+/*
+ * Gives up on the batch.  An error from the server is shown by its
+ * SQLSTATE, and the column and the message when known, never by its
+ * text: a trigger's or a constraint's can quote the row, and a ledger
+ * statement's the message id.  libpq's own text, about the connection,
+ * names no data and is shown.
+ */
 static void
 give_up(struct loader *l, const char *what)
 {
 	struct dberr *e = &l->db.err;
-	const char *why = e->rc == DB_ROW ? db_state_name(e->sqlstate) :
-	    buf_cstr(&e->primary);
+	const char *why = buf_cstr(&e->primary), *name;
+	char whom[MID_SHOWN + 40] = "", col[96] = "";
+	int c = refused_column(&l->tab, e);
 
-	/*
-	 * Only a refused row's text can quote data, and that is not shown.
-	 * libpq's first line says it; the rest is advice.
-	 */
-	load_die(l, db_exit_code(&l->db), "%s: SQLSTATE %s: %.*s; nothing "
-	    "uncommitted was acknowledged", what, e->sqlstate[0] ?
-	    e->sqlstate : "none", (int)strcspn(why, "\n"), why);
+	if (l->blame != NO_FIRST && l->blame < l->b.n) {
+		load_who(l, &l->b.rec[l->blame], whom, sizeof whom - 2);
+		strcat(whom, ": ");
+	}
+	if (c >= 0)
+		snprintf(col, sizeof col, "column %s: ", l->tab.cols.name[c]);
+	if (e->sqlstate[0] == '\0')
+		load_die(l, db_exit_code(&l->db), "%s: %s%s%.*s; nothing "
+		    "uncommitted was acknowledged", what, whom, col,
+		    (int)strcspn(why, "\n"), why);
+	name = db_state_name(e->sqlstate);
+	load_die(l, db_exit_code(&l->db), "%s: %s%sSQLSTATE %s%s%s%s; nothing "
+	    "uncommitted was acknowledged", what, whom, col, e->sqlstate,
+	    name[0] ? " (" : "", name, name[0] ? ")" : "");
+}
+
+/*
+ * After a link lost with a COMMIT in flight: asks the server whether
+ * transaction l->xid committed, waiting while it is still in progress
+ * (its session may yet be finishing the COMMIT).  *committed is 1 when
+ * it did; 0 when it aborted or is not known any more, so the batch is
+ * loaded again.  DB_* (l->xid is cleared once the answer is known).
+ */
+static int
+outcome(struct loader *l, int *committed)
+{
+	const char *param[1] = { l->xid };
+	const char *st;
+	PGresult *r = NULL;
+	int rc, running;
+
+	for (;;) {
+		if ((rc = db_exec(&l->db, "SELECT txid_status($1::bigint)", 1,
+		    param, &r)) != DB_OK)
+			return rc == DB_ROW ? DB_FATAL : rc;
+		st = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ?
+		    PQgetvalue(r, 0, 0) : "";
+		*committed = strcmp(st, "committed") == 0;
+		running = strcmp(st, "in progress") == 0;
+		PQclear(r);
+		r = NULL;
+		if (!running) {
+			l->xid[0] = '\0';
+			return DB_OK;
+		}
+		if (mono_now() - l->fail_t0 > (double)l->cfg->retry_seconds)
+			load_die(l, EX_TEMPFAIL, "batch from line %llu: its "
+			    "COMMIT is still in progress after %ld s, giving "
+			    "up; nothing uncommitted was acknowledged",
+			    l->b.rec[0].lineno, l->cfg->retry_seconds);
+		if (!nap(BACKOFF_FIRST))
+			load_die(l, EX_TEMPFAIL, "interrupted while waiting "
+			    "for a COMMIT; nothing uncommitted was "
+			    "acknowledged");
+	}
 }
 
 void
@@ -323,9 +464,11 @@ commit_batch(struct loader *l)
 {
 	struct batch *b = &l->b;
 	double delay = BACKOFF_FIRST;
-	int rc, retries = 0;
+	int rc, retries = 0, committed;
 
 	b->reasons_mark = b->reasons.len;
+	l->xid[0] = '\0';
+	l->blame = NO_FIRST;
 	if (l->streaming) {
 		if (fast_finish(l) == DB_OK)
 			goto done;
@@ -343,7 +486,16 @@ commit_batch(struct loader *l)
 				l->fail_t0 = mono_now();
 			reconnect(l);
 		}
-		if ((rc = careful(l)) == DB_OK)
+		rc = DB_OK;
+		if (l->xid[0] != '\0' &&
+		    (rc = outcome(l, &committed)) == DB_OK && committed) {
+			warnx("batch from line %llu: committed before the "
+			    "connection was lost; not loading it again",
+			    b->rec[0].lineno);
+			mark_pending(b, ST_LOADED);
+			break;
+		}
+		if (rc == DB_OK && (rc = careful(l)) == DB_OK)
 			break;
 		abandon(l);
 		switch (rc) {
@@ -368,10 +520,12 @@ commit_batch(struct loader *l)
 			warnx("batch from line %llu: SQLSTATE %s (%s): trying it "
 			    "again", b->rec[0].lineno, l->db.err.sqlstate,
 			    db_state_name(l->db.err.sqlstate));
-			if (!nap(BACKOFF_FIRST * retries))
-				load_die(l, EX_TEMPFAIL, "interrupted while "
-				    "retrying; nothing uncommitted was "
-				    "acknowledged");
+			/*
+			 * After a signal the pause is cut short, not the
+			 * retry: a signal asks for what was read to be
+			 * committed, and this retry is how.
+			 */
+			(void)nap(BACKOFF_FIRST * retries);
 			break;
 		default:
 			give_up(l, "cannot load");
@@ -386,13 +540,18 @@ void
 commit_prune(struct loader *l, int force)
 {
 	double now = mono_now();
+	const char *name;
 
 	if (!l->cfg->dedupe || (!force && now < l->next_prune))
 		return;
-	l->next_prune = now + PRUNE_EVERY;
+	l->next_prune = now + (double)l->cfg->prune_interval;
 	if (l->db.conn == NULL || PQstatus(l->db.conn) != CONNECTION_OK)
 		return;
-	if (ledger_prune(&l->db, &l->led) != DB_OK)
-		warnx("ledger %s: prune failed: SQLSTATE %s: %s", l->led.qname,
-		    l->db.err.sqlstate, buf_cstr(&l->db.err.primary));
+	/* The server's text could quote a message id: its SQLSTATE only. */
+	if (ledger_prune(&l->db, &l->led) != DB_OK) {
+		name = db_state_name(l->db.err.sqlstate);
+		warnx("ledger %s: prune failed: SQLSTATE %s%s%s%s", l->led.qname,
+		    l->db.err.sqlstate[0] ? l->db.err.sqlstate : "none",
+		    name[0] ? " (" : "", name, name[0] ? ")" : "");
+	}
 }

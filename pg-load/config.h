@@ -9,6 +9,7 @@
 #define DEFAULT_BATCH_MS 1000
 #define DEFAULT_RETENTION_DAYS 14	/* the longest SQS keeps a message */
 #define DEFAULT_RETRY_SECONDS 60
+#define DEFAULT_PRUNE_INTERVAL 3600	/* seconds */
 
 struct config {
 	const char *table;	/* SQL name: may be qualified and quoted */
@@ -19,6 +20,7 @@ struct config {
 	long batch_rows;
 	long batch_ms;
 	long retention_days;
+	long prune_interval;	/* seconds between ledger prunes */
 	long retry_seconds;
 	int dedupe;
 	int verbose;

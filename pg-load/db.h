@@ -18,7 +18,11 @@
 
 enum db_rc {
 	DB_OK = 0,
-	DB_ROW,		/* a row's data was refused: class 22, 23, 54000 */
+	/*
+	 * A row's data was refused: classes 22 and 23, 54000, and what
+	 * triggers raise (P0, 2F, 38, 39) or a view's check option (44).
+	 */
+	DB_ROW,
 	DB_RETRY,	/* deadlock, serialization, lock or resource: retry */
 	DB_CONN,	/* the connection is gone, or the server is stopping */
 	DB_FATAL	/* anything else: retrying will not help */
@@ -41,12 +45,23 @@ struct db {
 
 void db_init(struct db *d, const char *conninfo);
 
+/* pg-load's settings for what the user's connection settings leave open. */
+#define DB_CONNECT_TIMEOUT 10		/* seconds */
+#define DB_KEEPALIVES_IDLE 30		/* seconds */
+#define DB_KEEPALIVES_INTERVAL 10	/* seconds */
+#define DB_KEEPALIVES_COUNT 3
+#define DB_TCP_USER_TIMEOUT 60000	/* milliseconds */
+
 /*
  * Connects (closing any old connection) as pg-load, in UTF-8, with the
- * server's notices dropped (they can quote data).  DB_OK or DB_CONN,
- * with libpq's message in err.text (it names no data).
+ * server's notices dropped (they can quote data).  A server that does
+ * not answer is given connect_timeout (DB_CONNECT_TIMEOUT unless the
+ * user's settings say), and at most limit seconds when limit > 0.  A
+ * signal ends the wait, unless one had come before the call.  DB_OK or
+ * DB_CONN, with libpq's message in err.text (it names no data) and, when
+ * the server refused the connection, its SQLSTATE in err.sqlstate.
  */
-int db_connect(struct db *d);
+int db_connect(struct db *d, double limit);
 void db_close(struct db *d);
 
 /* Closes the connection and frees what db_init() set up. */
@@ -78,7 +93,12 @@ int db_is(const struct db *d, const char *sqlstate);
 /* A few words naming a common SQLSTATE, or "" (for diagnostics). */
 const char *db_state_name(const char *sqlstate);
 
-/* The sysexits code for a DB_FATAL error. */
+/*
+ * The sysexits code for an error retrying will not mend, or for a
+ * failed first connection: EX_NOPERM for a refused login or privilege,
+ * EX_NOINPUT for a database that does not exist, EX_TEMPFAIL for what a
+ * retry may mend, EX_UNAVAILABLE for the rest.
+ */
 int db_exit_code(const struct db *d);
 
 #endif

@@ -11,7 +11,6 @@
 
 #define SQL_MAX (1u << 16)
 #define ARRAY_MAX (256u << 20)
-#define NAMEDATALEN_MAX 63	/* longer names the server would truncate */
 
 /* Taken while creating, so concurrent pg-loads create one ledger. */
 #define CREATE_LOCK "7809911098917320036"
@@ -22,63 +21,12 @@ static const char find_sql[] =
     " AND i.indnatts = 3 AND (SELECT array_agg(a.attname::text"
     " ORDER BY a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid"
     " AND a.attnum = ANY (i.indkey))"
-    " = ARRAY['message_id', 'sent_timestamp', 'target'])"
+    " = ARRAY['message_id', 'sent_timestamp', 'target']),"
+    " has_table_privilege(c.oid, 'SELECT')"
+    " AND has_table_privilege(c.oid, 'INSERT')"
+    " AND has_table_privilege(c.oid, 'DELETE')"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.oid = to_regclass($1)";
-
-static int
-isident1(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-	    c >= 0x80;
-}
-
-static int
-isident(unsigned char c)
-{
-	return isident1(c) || (c >= '0' && c <= '9') || c == '$';
-}
-
-/*
- * Whether s is an SQL name of one or two parts (schema.table), each an
- * identifier or a "quoted identifier" ("" inside for a quote), no part
- * longer than the server keeps.  Such a name can be written into a
- * statement as it is: it can only ever name a table.
- */
-static int
-sqlname_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-	int parts = 0;
-
-	if (!utf8_valid(s, strlen(s)))
-		return 0;
-	for (;;) {
-		n = 0;
-		if (*p == '"') {
-			for (p++;; p++, n++) {
-				if (*p == '\0')
-					return 0;
-				if (*p == '"' && *++p != '"')
-					break;
-			}
-		} else {
-			if (!isident1(*p))
-				return 0;
-			for (; isident(*p); p++)
-				n++;
-		}
-		if (n == 0 || n > NAMEDATALEN_MAX)
-			return 0;
-		parts++;
-		if (*p == '\0')
-			return 1;
-		if (*p != '.' || parts == 2)
-			return 0;
-		p++;
-	}
-}
 
 int
 ledger_ddl(struct buf *out, const char *name)
@@ -166,6 +114,13 @@ ledger_open(struct db *d, struct ledger *l, const char *name,
 		    "message_id): not a pg-load ledger", name);
 		return EX_CONFIG;
 	}
+	/* Claims read what they insert; unclaims and prunes delete. */
+	if (PQgetvalue(r, 0, 3)[0] != 't') {
+		PQclear(r);
+		warnx("ledger %s: SELECT, INSERT and DELETE on it are needed",
+		    name);
+		return EX_NOPERM;
+	}
 	l->qname = quote_qualified(d->conn, PQgetvalue(r, 0, 0),
 	    PQgetvalue(r, 0, 1));
 	PQclear(r);
@@ -192,11 +147,17 @@ ledger_open(struct db *d, struct ledger *l, const char *name,
 	l->unclaim_sql = sqlf("DELETE FROM %s WHERE target = $1"
 	    " AND (sent_timestamp, message_id) IN"
 	    " (SELECT * FROM unnest($2::bigint[], $3::text[]))", l->qname);
+	/*
+	 * An entry goes once its message was both sent and loaded longer
+	 * ago than the retention.  The first bound is a range of the key,
+	 * so the ring's entries go by index order; the second keeps a
+	 * replayed old file, or a message with no timestamp (keyed 0),
+	 * from loading twice within the retention.
+	 */
 	l->prune_sql = sqlf("DELETE FROM %s WHERE target = $1 AND"
-	    " ((sent_timestamp > 0 AND sent_timestamp <"
-	    " (extract(epoch FROM now()) * 1000)::bigint - $2::bigint) OR"
-	    " (sent_timestamp = 0 AND"
-	    " loaded_at < now() - $2::bigint * interval '1 millisecond'))",
+	    " sent_timestamp <"
+	    " (extract(epoch FROM now()) * 1000)::bigint - $2::bigint AND"
+	    " loaded_at < now() - $2::bigint * interval '1 millisecond'",
 	    l->qname);
 	return 0;
 }

@@ -15,7 +15,6 @@
 
 #define CHUNK_MAX (2 * LINE_MAX_BYTES + 2 * COPY_CHUNK)
 #define OUT_MAX (2 * LINE_MAX_BYTES + 2 * COPY_CHUNK)
-#define MID_SHOWN 80	/* a message id in a diagnostic is cut here */
 
 static void
 summary(struct loader *l)
@@ -60,9 +59,8 @@ load_die(struct loader *l, int code, const char *fmt, ...)
 	exit(code);
 }
 
-/* How a record is named in diagnostics: its message id, or its line. */
-static const char *
-who(const struct loader *l, const struct rec *r, char *s, size_t n)
+const char *
+load_who(const struct loader *l, const struct rec *r, char *s, size_t n)
 {
 	const char *line = batch_line(&l->b, r);
 
@@ -152,18 +150,24 @@ take(struct loader *l, const char *line, size_t len)
 static void
 report_refused(struct loader *l, const struct rec *r, const char *fate)
 {
-	char name[MID_SHOWN + 32];
+	char name[MID_SHOWN + 32], col[96];
 	const char *st = r->sqlstate, *what;
 
-	who(l, r, name, sizeof name);
+	load_who(l, r, name, sizeof name);
 	if (st[0] == '\0') {
 		warnx("%s: %s; %s", name, batch_reason(&l->b, r), fate);
 		return;
 	}
 	what = db_state_name(st);
-	warnx("%s: column %s: refused by the database: SQLSTATE %s%s%s%s; %s",
-	    name, r->col >= 0 ? l->tab.cols.name[r->col] : "unknown", st,
-	    what[0] ? " (" : "", what, what[0] ? ")" : "", fate);
+	/* A trigger's exception names no column. */
+	col[0] = '\0';
+	if (r->col == COL_LEDGER)
+		snprintf(col, sizeof col, "its ledger key: ");
+	else if (r->col >= 0)
+		snprintf(col, sizeof col, "column %s: ",
+		    l->tab.cols.name[r->col]);
+	warnx("%s: %srefused by the database: SQLSTATE %s%s%s%s; %s", name,
+	    col, st, what[0] ? " (" : "", what, what[0] ? ")" : "", fate);
 }
 
 static void
@@ -275,6 +279,7 @@ setup(struct loader *l, const struct config *cfg)
 
 	memset(l, 0, sizeof *l);
 	l->cfg = cfg;
+	l->blame = NO_FIRST;
 	l->t_start = mono_now();
 	progress_init(&l->prog, stderr, cfg->verbose, 1.0);
 	buf_init(&l->chunk, CHUNK_MAX);
@@ -282,19 +287,18 @@ setup(struct loader *l, const struct config *cfg)
 	if (sig_setup() == -1)
 		err(EX_OSERR, "signals");
 	if (cfg->rejects != NULL) {
-		if (rejects_open(&l->rej, cfg->rejects) == -1) {
-			if (errno == EPERM)
-				errx(EX_CANTCREAT, "%s: others may read it, "
-				    "and it would hold personal data",
-				    cfg->rejects);
-			err(EX_CANTCREAT, "%s", cfg->rejects);
-		}
+		if ((rc = rejects_open_or_warn(&l->rej, cfg->rejects)) != 0)
+			exit(rc);
 		l->have_rej = 1;
 	}
 	db_init(&l->db, cfg->conninfo);
-	if (db_connect(&l->db) != DB_OK)
-		errx(EX_TEMPFAIL, "cannot connect: %s",
+	if (db_connect(&l->db, 0) != DB_OK) {
+		if (sig_caught())
+			sig_reraise();	/* nothing was read: nothing to do */
+		/* A refused login is not a server that is away. */
+		errx(db_exit_code(&l->db), "cannot connect: %s",
 		    buf_cstr(&l->db.err.text));
+	}
 	if (PQserverVersion(l->db.conn) < 120000)
 		errx(EX_UNAVAILABLE, "server version %d: PostgreSQL 12 or "
 		    "later is needed", PQserverVersion(l->db.conn));
@@ -346,6 +350,23 @@ due_in(const struct loader *l)
 	return left <= 0 ? 0 : (long)(left * 1000.0) + 1;
 }
 
+/*
+ * Milliseconds to wait for input: until the batch is due, or the next
+ * progress line, which comes while input is awaited too.
+ */
+static long
+wait_ms(const struct loader *l)
+{
+	long ms = due_in(l), p;
+	double left;
+
+	if (!l->prog.on)
+		return ms;
+	left = l->prog.last + l->prog.interval - mono_now();
+	p = left <= 0 ? 0 : (long)(left * 1000.0) + 1;
+	return ms < 0 || p < ms ? p : ms;
+}
+
 int
 load_run(const struct config *cfg)
 {
@@ -375,8 +396,9 @@ load_run(const struct config *cfg)
 			end_batch(&l);
 			continue;
 		}
+		progress(&l);
 		/* Acks are written whole, so nothing waits in a buffer. */
-		if ((r = sig_poll(STDIN_FILENO, due_in(&l))) == -1)
+		if ((r = sig_poll(STDIN_FILENO, wait_ms(&l))) == -1)
 			load_die(&l, EX_OSERR, "poll: %s", strerror(errno));
 		if (r == 0)
 			continue;

@@ -41,11 +41,23 @@ struct loader {
 	int stream_failed;	/* the fast path broke: the careful path */
 	int pessimistic;	/* claims found duplicates: claim first */
 	double fail_t0;		/* when the batch first failed, or 0 */
+	char xid[24];		/* a transaction whose COMMIT's fate is unknown */
+	size_t blame;		/* the record an error is known to be about */
 	double next_prune;
 	double t_start;
 	struct progress prog;
 	struct stats st;
 };
+
+/* A message id in a diagnostic is cut to this many bytes. */
+#define MID_SHOWN 80
+
+/*
+ * How r is named in diagnostics, into s: its message id, or its line
+ * number.  Returns s.
+ */
+const char *load_who(const struct loader *l, const struct rec *r, char *s,
+    size_t n);
 
 /* Returns the exit status (a sysexits code) or does not return. */
 int load_run(const struct config *cfg);

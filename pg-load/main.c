@@ -15,14 +15,15 @@
 
 #include <libpq-fe.h>
 
+#include "catalog.h"
 #include "config.h"
 #include "ledger.h"
 #include "load.h"
 
 enum {
 	OPT_BATCH_MS = 256, OPT_BATCH_ROWS, OPT_CHECK, OPT_LEDGER,
-	OPT_LEDGER_DDL, OPT_NO_DEDUPE, OPT_RETENTION, OPT_RETRY_SECONDS,
-	OPT_VERSION
+	OPT_LEDGER_DDL, OPT_NO_DEDUPE, OPT_PRUNE_INTERVAL, OPT_RETENTION,
+	OPT_RETRY_SECONDS, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -35,6 +36,7 @@ static const struct option longopts[] = {
 	{ "ledger", required_argument, NULL, OPT_LEDGER },
 	{ "ledger-ddl", no_argument, NULL, OPT_LEDGER_DDL },
 	{ "no-dedupe", no_argument, NULL, OPT_NO_DEDUPE },
+	{ "prune-interval", required_argument, NULL, OPT_PRUNE_INTERVAL },
 	{ "rejects", required_argument, NULL, 'r' },
 	{ "retention", required_argument, NULL, OPT_RETENTION },
 	{ "retry-seconds", required_argument, NULL, OPT_RETRY_SECONDS },
@@ -53,7 +55,8 @@ usage(FILE *fp, const char *why)
 	    "usage: pg-load -t table [-v] [-c columns] [-d conninfo]\n"
 	    "               [-r rejects] [--batch-ms ms] [--batch-rows rows]\n"
 	    "               [--check] [--ledger table] [--no-dedupe]\n"
-	    "               [--retention days] [--retry-seconds seconds]\n"
+	    "               [--prune-interval seconds] [--retention days]\n"
+	    "               [--retry-seconds seconds]\n"
 	    "       pg-load --ledger-ddl [--ledger table]\n");
 	exit(fp == stdout ? 0 : EX_USAGE);
 }
@@ -109,6 +112,7 @@ main(int argc, char *argv[])
 		.batch_rows = DEFAULT_BATCH_ROWS,
 		.batch_ms = DEFAULT_BATCH_MS,
 		.retention_days = DEFAULT_RETENTION_DAYS,
+		.prune_interval = DEFAULT_PRUNE_INTERVAL,
 		.retry_seconds = DEFAULT_RETRY_SECONDS,
 		.dedupe = 1,
 	};
@@ -140,6 +144,11 @@ main(int argc, char *argv[])
 		case OPT_LEDGER: cfg.ledger = optarg; ledger_opts++; break;
 		case OPT_LEDGER_DDL: ddl = 1; break;
 		case OPT_NO_DEDUPE: cfg.dedupe = 0; break;
+		case OPT_PRUNE_INTERVAL:
+			cfg.prune_interval = number("--prune-interval", optarg,
+			    1, 86400);
+			ledger_opts++;
+			break;
 		case OPT_RETENTION:
 			cfg.retention_days = number("--retention", optarg, 1,
 			    36500);
@@ -168,8 +177,15 @@ main(int argc, char *argv[])
 	if (cfg.table == NULL)
 		usage(stderr, "missing -t");
 	if (!cfg.dedupe && ledger_opts)
-		usage(stderr, "--ledger and --retention need the ledger, "
-		    "which --no-dedupe turns off");
+		usage(stderr, "--ledger, --prune-interval and --retention "
+		    "need the ledger, which --no-dedupe turns off");
+	/* The server would read a malformed name as a syntax error. */
+	if (!sqlname_valid(cfg.table))
+		errx(EX_USAGE, "-t %s: not a table name: schema.table, and "
+		    "in double quotes a name with spaces or capitals, as in "
+		    "SQL", cfg.table);
+	if (!sqlname_valid(cfg.ledger))
+		errx(EX_USAGE, "--ledger %s: not a table name", cfg.ledger);
 	if (cfg.conninfo != NULL) {
 		if ((ci = PQconninfoParse(cfg.conninfo, &msg)) == NULL) {
 			if (msg == NULL)

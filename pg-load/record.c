@@ -73,6 +73,17 @@ bad(struct record *r, const char *fmt, const char *field)
 	return 0;
 }
 
+/*
+ * Marks r bad for the first fault found in a field; the caller reads on,
+ * for the ids the record's ack and its reject need.
+ */
+static void
+fault(struct record *r, const char *fmt, const char *field)
+{
+	if (r->kind != REC_BAD)
+		(void)bad(r, fmt, field);
+}
+
 /* Whether string token t, s[0..n), holds an escape. */
 static int
 escaped(const struct recparser *p, int t, const char *s, size_t n)
@@ -162,6 +173,11 @@ record_parse(struct recparser *p, const char *line, size_t len,
 	if (j->tok[0].type != JSMN_OBJECT)
 		return bad(r, "not a JSON object: %s", "another JSON value");
 
+	/*
+	 * A fault in one field does not end the reading: message_id,
+	 * receipt_handle and sent_timestamp may come after it, and a bad
+	 * record is still acknowledged, by its handle, and named by its id.
+	 */
 	for (k = 1, n = 0; n < j->tok[0].size; n++, k = json_skip(j, v)) {
 		kt = &j->tok[k];
 		v = k + 1;
@@ -170,8 +186,10 @@ record_parse(struct recparser *p, const char *line, size_t len,
 		klen = (size_t)(kt->end - kt->start);
 		if (escaped(p, k, key, klen)) {
 			buf_reset(&p->scratch);
-			if (json_unescape(&p->scratch, key, klen) != JSON_OK)
-				return bad(r, "a key is %s", "not valid text");
+			if (json_unescape(&p->scratch, key, klen) != JSON_OK) {
+				fault(r, "a key is %s", "not valid text");
+				continue;
+			}
 			key = p->scratch.data;
 			klen = p->scratch.len;
 		}
@@ -181,9 +199,10 @@ record_parse(struct recparser *p, const char *line, size_t len,
 			if (cols->len[c] != klen ||
 			    memcmp(cols->name[c], key, klen) != 0)
 				continue;
-			if (p->val[c] != -1)
-				return bad(r, "key %s: given twice",
-				    cols->name[c]);
+			if (p->val[c] != -1) {
+				fault(r, "key %s: given twice", cols->name[c]);
+				break;
+			}
 			p->val[c] = v;
 			r->ncols++;
 			next = c + 1 < cols->n ? c + 1 : 0;
@@ -191,48 +210,60 @@ record_parse(struct recparser *p, const char *line, size_t len,
 		}
 		if ((m = meta_key(key, klen)) == M_NONE)
 			continue;
-		if (seen[m]++)
-			return bad(r, "key %s: given twice", meta_name[m]);
+		/* The first of two stands: the ack names one handle. */
+		if (seen[m]++) {
+			fault(r, "key %s: given twice", meta_name[m]);
+			continue;
+		}
 		if (isnull(j, v))
 			continue;
 		switch (m) {
 		case M_MID:
 		case M_RH:
-			if (vt->type != JSMN_STRING)
-				return bad(r, "%s: not a string", meta_name[m]);
-			if (m == M_MID) {
-				r->mid = line + vt->start;
-				r->midlen = (size_t)(vt->end - vt->start);
-				/* It goes into the ledger as text. */
-				r->midesc = escaped(p, v, r->mid, r->midlen);
-				buf_reset(&p->scratch);
-				if (r->midesc &&
-				    json_unescape(&p->scratch, r->mid,
-				    r->midlen) != JSON_OK)
-					return bad(r, "%s: a NUL or a lone "
-					    "surrogate, which text cannot hold",
-					    meta_name[m]);
-			} else {
+			if (vt->type != JSMN_STRING) {
+				fault(r, "%s: not a string", meta_name[m]);
+				break;
+			}
+			if (m == M_RH) {
 				r->rh = line + vt->start;
 				r->rhlen = (size_t)(vt->end - vt->start);
+				break;
 			}
+			r->mid = line + vt->start;
+			r->midlen = (size_t)(vt->end - vt->start);
+			/* It goes into the ledger as text. */
+			r->midesc = escaped(p, v, r->mid, r->midlen);
+			buf_reset(&p->scratch);
+			if (r->midesc && json_unescape(&p->scratch, r->mid,
+			    r->midlen) != JSON_OK)
+				fault(r, "%s: a NUL or a lone surrogate, which "
+				    "text cannot hold", meta_name[m]);
+			else if ((r->midesc ? p->scratch.len : r->midlen) >
+			    MID_MAX)
+				/* Its ledger key would pass the index's limit. */
+				fault(r, "%s: longer than " MID_MAX_TEXT
+				    " bytes", meta_name[m]);
 			break;
 		case M_TS:
-			if ((r->ts = tok_uint(line, vt)) < 0)
-				return bad(r, "%s: not a non-negative integer",
+			if ((r->ts = tok_uint(line, vt)) < 0) {
+				r->ts = 0;
+				fault(r, "%s: not a non-negative integer",
 				    meta_name[m]);
+			}
 			break;
 		case M_ACK_ONLY:
 		case M_RELEASE:
 			if (tok_bool(j, v, m == M_ACK_ONLY ? &ack_only :
 			    &release))
-				return bad(r, "%s: neither true nor false",
+				fault(r, "%s: neither true nor false",
 				    meta_name[m]);
 			break;
 		case M_NONE:
 			break;
 		}
 	}
+	if (r->kind == REC_BAD)
+		return 0;
 	if (ack_only && release)
 		return bad(r, "%s: set together with release", "ack_only");
 	if (ack_only)

@@ -12,7 +12,10 @@
  * without loading).  JSON null counts as absent throughout.
  *
  * A line that cannot become a row is a REC_BAD record with a reason that
- * names the field, never the value, so it may go to stderr.
+ * names the field, never the value, so it may go to stderr.  Its
+ * message id, receipt handle and timestamp are read all the same
+ * (when they are sound themselves), so that it is acknowledged and
+ * named like any other.
  */
 #ifndef PG_LOAD_RECORD_H
 #define PG_LOAD_RECORD_H
@@ -22,6 +25,14 @@
 
 #include "buf.h"
 #include "json.h"
+
+/*
+ * The longest message id, in bytes unescaped.  SQS's are 100 at most;
+ * a ledger key must stay well inside what a B-tree index entry holds
+ * (about 2700 bytes).
+ */
+#define MID_MAX 1024
+#define MID_MAX_TEXT "1024"
 
 enum rec_kind {
 	REC_ROW,	/* a row to load */
@@ -68,7 +79,8 @@ void recparser_free(struct recparser *p);
 
 /*
  * Reads line[0..len) into r.  Any input gives a record (REC_BAD for what
- * is not a usable row record); -1 is returned only when memory runs out.
+ * is not a usable row record, mid and rh set even then when they are
+ * strings); -1 is returned only when memory runs out.
  * Tokens point into line, which must stay unchanged until the record's
  * row has been encoded.
  */

@@ -51,9 +51,15 @@ sig_caught(void)
 int
 sig_poll(int fd, long ms)
 {
+	return sig_wait(fd, POLLIN, ms);
+}
+
+int
+sig_wait(int fd, short events, long ms)
+{
 	struct pollfd pfd[2] = {
 		{ .fd = selfpipe[0], .events = POLLIN },
-		{ .fd = fd, .events = POLLIN },
+		{ .fd = fd, .events = events },
 	};
 	int r;
 

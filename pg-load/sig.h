@@ -24,6 +24,9 @@ int sig_caught(void);
  */
 int sig_poll(int fd, long ms);
 
+/* As sig_poll(), for the poll(2) events given (POLLIN, POLLOUT). */
+int sig_wait(int fd, short events, long ms);
+
 /* Ends the process by the signal that was caught, as if unhandled. */
 void sig_reraise(void) __attribute__((noreturn));
 

@@ -43,6 +43,25 @@ test_expect_success 'options that contradict each other are refused' '
 	grep -q "ledger-ddl" err
 '
 
+test_expect_success 'a table name that is not an SQL name is a usage error' '
+	test_must_fail --code 64 pg-load -t "User Logins" </dev/null 2>err &&
+	grep -q "^pg-load: -t User Logins: not a table name" err &&
+	test_must_fail --code 64 pg-load -t a.b.c.d </dev/null 2>err &&
+	grep -q "^pg-load: -t a.b.c.d: not a table name" err &&
+	test_must_fail --code 64 pg-load -t "t; DROP TABLE t" </dev/null 2>err &&
+	test_must_fail --code 64 pg-load -t t --ledger "a b" </dev/null 2>err &&
+	grep -q "^pg-load: --ledger a b: not a table name" err
+'
+
+test_expect_success '--prune-interval is checked, and needs the ledger' '
+	test_must_fail --code 64 pg-load -t t --prune-interval 0 2>err &&
+	grep -q "pg-load: --prune-interval 0: too small" err &&
+	test_must_fail --code 64 pg-load -t t --prune-interval 86401 2>err &&
+	grep -q "too large" err &&
+	test_must_fail --code 64 pg-load -t t --no-dedupe --prune-interval 60 2>err &&
+	grep -q "no-dedupe" err
+'
+
 test_expect_success 'a malformed connection string is a usage error' '
 	test_must_fail --code 64 pg-load -t t -d "host=x bogus_option=1" 2>err &&
 	grep -q "^pg-load: -d: " err
@@ -138,6 +157,33 @@ test_expect_success '--check creates the ledger and opens the rejects file' '
 	test -n "$(pgl_sql "select to_regclass(\$\$login_etl_ledger\$\$)")"
 '
 
+test_expect_success 'a view is refused up front, not by the first batch' '
+	pgl_sql "CREATE VIEW logins_view AS SELECT * FROM user_logins" &&
+	test_must_fail --code 64 pg-load -t logins_view --check 2>err &&
+	grep -q "table logins_view: a view: only an ordinary or a partitioned table can be loaded" err &&
+	pgl_sql "CREATE TABLE parted(v text) PARTITION BY LIST (v)" &&
+	pgl_sql "CREATE TABLE parted_x PARTITION OF parted FOR VALUES IN (\$\$x\$\$)" &&
+	pg-load -t parted --no-dedupe --check
+'
+
+test_expect_success 'so is a role that may not insert into a column: EX_NOPERM' '
+	pgl_sql "CREATE ROLE reader LOGIN" &&
+	pgl_sql "GRANT SELECT ON user_logins TO reader" &&
+	pgl_sql "GRANT INSERT (user_id, locale) ON user_logins TO reader" &&
+	test_must_fail --code 77 pg-load -t user_logins -d "user=reader" --no-dedupe \
+	    --check 2>err &&
+	grep -q "table public.user_logins: no INSERT privilege on column device_type" err &&
+	pg-load -t user_logins -c user_id,locale -d "user=reader" --no-dedupe --check
+'
+
+test_expect_success 'or on the ledger: EX_NOPERM' '
+	pgl_sql "GRANT INSERT ON user_logins TO reader" &&
+	test_must_fail --code 77 pg-load -t user_logins -d "user=reader" --check 2>err &&
+	grep -q "ledger login_etl_ledger: SELECT, INSERT and DELETE on it are needed" err &&
+	pgl_sql "GRANT SELECT, INSERT, DELETE ON login_etl_ledger TO reader" &&
+	pg-load -t user_logins -d "user=reader" --check
+'
+
 test_expect_success 'a table named like the ledger that is none: EX_CONFIG' '
 	pgl_sql "CREATE TABLE fake_ledger(target text, sent_timestamp bigint, message_id text)" &&
 	test_must_fail --code 78 pg-load -t user_logins --ledger fake_ledger \
@@ -152,12 +198,20 @@ test_expect_success '--columns must name loadable columns of the table' '
 	grep -q "named twice" err
 '
 
-test_expect_success 'a rejects file others may read is refused: EX_CANTCREAT' '
+test_expect_success 'a rejects file others may read is refused: EX_CONFIG' '
 	touch open.ndjson && chmod 644 open.ndjson &&
-	test_must_fail --code 73 pg-load -t user_logins -r open.ndjson </dev/null 2>err &&
-	grep -q "open.ndjson: others may read it" err &&
+	test_must_fail --code 78 pg-load -t user_logins -r open.ndjson </dev/null 2>err &&
+	grep -q "open.ndjson: group or others can access it" err
+'
+
+test_expect_success 'a link, a FIFO or a directory as rejects file: EX_CANTCREAT' '
 	ln -s rej link.ndjson &&
-	test_must_fail --code 73 pg-load -t user_logins -r link.ndjson </dev/null
+	test_must_fail --code 73 pg-load -t user_logins -r link.ndjson </dev/null &&
+	mkfifo fifo.ndjson &&
+	test_must_fail --code 73 timeout 10 pg-load -t user_logins -r fifo.ndjson </dev/null 2>err &&
+	grep -q "fifo.ndjson: not a regular file" err &&
+	test_must_fail --code 73 pg-load -t user_logins -r . </dev/null 2>err &&
+	grep -q "\.: not a regular file" err
 '
 
 test_expect_success 'a closed stdout ends pg-load with EX_IOERR, not a signal' '

@@ -11,6 +11,11 @@ count() {
 	pgl_sql "SELECT count(*), count(DISTINCT user_id) FROM user_logins"
 }
 
+# Whether the ledger still holds the entry the periodic prune test adds.
+periodic() {
+	pgl_sql "SELECT count(*) FROM login_etl_ledger WHERE message_id = 'periodic'"
+}
+
 test_expect_success 'a file loads, and each record with a handle is acked loaded' '
 	pgl_rows 3000 >rows &&
 	pg-load -t user_logins --batch-rows 700 <rows >acks &&
@@ -109,13 +114,27 @@ test_expect_success 'and --no-dedupe never creates a ledger' '
 	test -z "$(pgl_sql "SELECT to_regclass(\$\$login_etl_ledger\$\$)")"
 '
 
-test_expect_success 'entries older than the retention are pruned at start' '
+# aged DAYS: makes every ledger entry look loaded DAYS ago.
+aged() {
+	pgl_sql "UPDATE login_etl_ledger
+	    SET loaded_at = now() - $1 * interval \$\$1 day\$\$"
+}
+
+test_expect_success 'an old file loaded now is remembered: a replay loads it once' '
 	now=$(date +%s000) &&
 	day=86400000 &&
 	"$TOOLS/gen-logins" -f row -s 9 -t $((now - 20 * day)) 5 >old &&
+	pg-load -t user_logins --retention 10 <old >/dev/null &&
+	pg-load -t user_logins --retention 10 <old >acks-old &&
+	test "$(pgl_acks acks-old duplicate)" = 5 &&
+	test "$(pgl_sql "SELECT count(*) FROM login_etl_ledger")" = 5
+'
+
+test_expect_success 'entries sent and loaded longer ago than the retention are pruned at start' '
 	"$TOOLS/gen-logins" -f row -s 10 -t $((now - 2 * day)) 5 >young &&
-	cat old young | pg-load -t user_logins --retention 30 >/dev/null &&
+	pg-load -t user_logins --retention 30 <young >/dev/null &&
 	test "$(pgl_sql "SELECT count(*) FROM login_etl_ledger")" = 10 &&
+	aged 20 &&
 	pg-load -t user_logins --retention 10 </dev/null &&
 	test "$(pgl_sql "SELECT count(*) FROM login_etl_ledger")" = 5 &&
 	test "$(pgl_sql "SELECT count(*) FROM login_etl_ledger
@@ -134,10 +153,28 @@ test_expect_success 'entries keyed with 0 are pruned by when they were loaded' '
 '
 
 test_expect_success 'pruning touches only its own table'"'"'s entries' '
-	pgl_sql "INSERT INTO login_etl_ledger(target, sent_timestamp, message_id)
-	    VALUES (\$\$public.elsewhere\$\$, 1, \$\$ancient\$\$)" &&
+	pgl_sql "INSERT INTO login_etl_ledger(target, sent_timestamp, message_id, loaded_at)
+	    VALUES (\$\$public.elsewhere\$\$, 1, \$\$ancient\$\$, \$\$2000-01-01\$\$)" &&
 	pg-load -t user_logins </dev/null &&
 	test "$(pgl_sql "SELECT count(*) FROM login_etl_ledger WHERE message_id = \$\$ancient\$\$")" = 1
+'
+
+test_expect_success 'and every --prune-interval seconds after a commit' '
+	rm -f inp && mkfifo inp &&
+	{ pg-load -t user_logins --prune-interval 1 --batch-ms 100 <inp >acks-p 2>err-p &
+	  pid=$!; } &&
+	exec 7>inp &&
+	pgl_rows 2 31 >p2 &&
+	sed -n 1p p2 >&7 &&
+	test_wait_for "test -s acks-p" 30 &&
+	# The prune at start is done: this one is for the periodic prune.
+	pgl_sql "INSERT INTO login_etl_ledger(target, sent_timestamp, message_id, loaded_at)
+	    VALUES (\$\$public.user_logins\$\$, 1, \$\$periodic\$\$, \$\$2000-01-01\$\$)" &&
+	sleep 1.5 &&
+	sed -n 2p p2 >&7 &&
+	test_wait_for "test \$(periodic) = 0" 30 &&
+	exec 7>&- && wait $pid &&
+	test "$(pgl_acks acks-p loaded)" = 2
 '
 
 test_expect_success 'two pg-loads on one ledger load each message once' '

@@ -25,6 +25,18 @@ copy_open() {
 	    WHERE application_name = 'pg-load' AND query LIKE 'BEGIN%COPY%'")" = 1
 }
 
+# Ends pg-load's session on the server, as a crash or a network would.
+terminate_loader() {
+	pgl_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	    WHERE application_name = 'pg-load'" >/dev/null
+}
+
+# How many of the rows of file $1 are in the table.
+loaded_of() {
+	pgl_sql "SELECT count(*) FROM user_logins WHERE user_id IN
+	    ($(pgl_field "$1" user_id | sed "s/.*/'&'/" | paste -sd,))"
+}
+
 sync_standby() {
 	if [ "$1" = on ]; then
 		pgl_sql "ALTER SYSTEM SET synchronous_standby_names = 'nobody'"
@@ -63,6 +75,43 @@ test_expect_success 'killed while the commit waits: no ack; the replay acks dupl
 	test_wait_for "test \$(committed) = 20" 30 &&
 	pg-load -t user_logins <rows10b >acks-b2 &&
 	test "$(pgl_acks acks-b2 duplicate)" = 10
+'
+
+test_expect_success 'a COMMIT cut off by a lost connection is asked about, not redone' '
+	pgl_rows 10 6 >rows10f &&
+	sync_standby on &&
+	{ pg-load -t user_logins --no-dedupe <rows10f >acks-f 2>err-f & pid=$!; } &&
+	test_wait_for commit_waits 30 &&
+	# Committed here, and waiting for a standby: the connection goes.
+	terminate_loader &&
+	{ test_wait_for "test -s acks-f" 20; st=$?; } ;
+	sync_standby off; wait $pid &&
+	test "$st" = 0 &&
+	test "$(loaded_of rows10f)" = 10 &&
+	test "$(pgl_acks acks-f loaded)" = 10 &&
+	grep -q "reconnected; asking whether the batch committed" err-f &&
+	grep -q "batch from line 1: committed before the connection was lost; not loading it again" err-f
+'
+
+test_expect_success 'and one that did not commit is loaded again' '
+	pgl_rows 10 7 >rows10g &&
+	rm -f ing && mkfifo ing &&
+	{ pg-load -t user_logins --no-dedupe --batch-ms 3600000 <ing >acks-g 2>err-g &
+	  pid=$!; } &&
+	exec 6>ing && cat rows10g >&6 &&
+	test_wait_for copy_open 30 &&
+	terminate_loader && exec 6>&- && wait $pid &&
+	test "$(loaded_of rows10g)" = 10 &&
+	test "$(pgl_acks acks-g loaded)" = 10 &&
+	grep -q "reconnected; loading the batch again" err-g
+'
+
+test_expect_success '-v: a progress line every second, while input is awaited too' '
+	rm -f inv && mkfifo inv &&
+	{ pg-load -v -t user_logins <inv >/dev/null 2>err-v & pid=$!; } &&
+	exec 6>inv && sleep 3.5 && exec 6>&- && wait $pid &&
+	grep "^pg-load: [0-9]* loaded, " err-v >lines &&
+	test "$(wc -l <lines)" -ge 2
 '
 
 test_expect_success 'each ack, the moment it is read, names a committed row' '

@@ -129,4 +129,21 @@ test_expect_success 'a rival that commits first wins: pg-load acks duplicates' '
 	test "$(pgl_acks acks duplicate)" = 2
 '
 
+test_expect_success 'a deadlock met after SIGTERM is still retried, and the rows commit' '
+	# Duplicates first, for the careful path, whose retries pause.
+	pgl_rows 2 5 >two && cat dups two >input &&
+	rival_start && rival_begin two &&
+	{ pg-load -t user_logins --batch-rows 2 <input >acks 2>err & } &&
+	load=$! &&
+	test_wait_for "test \$(waits_on_top) = 1" 30 &&
+	kill -TERM $load &&
+	rival "SAVEPOINT s; $(claim first two)" && rival_sync &&
+	test_wait_for "test \$(waits_on_sub) = 1" 30 &&
+	rival "ROLLBACK;" && rival_sync && rival_stop &&
+	{ wait $load; st=$?; } ; test "$st" = 143 &&
+	test "$(count)" = "8|8" &&
+	test "$(pgl_acks acks loaded)" = 2 && test "$(pgl_acks acks duplicate)" = 2 &&
+	grep -q "batch from line 3: SQLSTATE 40P01 (deadlock detected): trying it again" err
+'
+
 test_done

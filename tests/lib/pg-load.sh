@@ -56,3 +56,42 @@ pgl_field() {
 pgl_ids() {
 	sed -n 's/.*"message_id":"\([^"]*\)".*/\1/p' "$1"
 }
+
+# Reports the next test as skipped, saying why: pgl_skip WHY
+pgl_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count # skip $1"
+}
+
+# Starts a TCP listener on 127.0.0.1 that never answers, stopped at exit,
+# and sets pgl_port to its port: pgl_silent accept|syn.  "accept" takes
+# each connection and then says nothing, like a server that hangs; "syn" keeps its accept queue full so that handshakes go
+# unanswered, like a host that is down behind a firewall.
+pgl_silent() {
+	rm -f "$TMP/silent.$1"
+	perl -MSocket -MFcntl -e '
+		my ($mode, $file) = @ARGV;
+		socket(my $l, PF_INET, SOCK_STREAM, 0) or die "socket: $!";
+		bind($l, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die "bind: $!";
+		listen($l, 1) or die "listen: $!";
+		my @held;
+		for (1 .. ($mode eq "syn" ? 4 : 0)) {
+			socket(my $c, PF_INET, SOCK_STREAM, 0) or die "socket: $!";
+			fcntl($c, F_SETFL, O_NONBLOCK) or die "fcntl: $!";
+			connect($c, getsockname($l));
+			push @held, $c;
+		}
+		my ($port) = unpack_sockaddr_in(getsockname($l));
+		open my $f, ">", "$file.tmp" or die "$file: $!";
+		print $f "$port\n";
+		close $f;
+		rename "$file.tmp", $file or die "$file: $!";
+		# Accepted and held, so the queue never fills.
+		while ($mode eq "accept" && accept(my $c, $l)) {
+			push @held, $c;
+		}
+		sleep 3600;' "$1" "$TMP/silent.$1" </dev/null >/dev/null 2>&1 &
+	test_cleanup "kill $! 2>/dev/null"
+	test_wait_for "test -s '$TMP/silent.$1'" 10 || return 1
+	pgl_port=$(cat "$TMP/silent.$1")
+}

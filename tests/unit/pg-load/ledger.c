@@ -85,6 +85,9 @@ keys(void)
 	    b.rec[3].status == ST_PENDING,
 	    "the later of each pair is the duplicate; no id, no key");
 	ok(b.keys[0].rec == 1 && b.keys[1].rec == 0, "the keys, sorted");
+	ok(b.rec[2].first == 0 && b.rec[4].first == 1 &&
+	    b.rec[0].first == NO_FIRST && b.rec[1].first == NO_FIRST,
+	    "each duplicate knows its first copy, whose fate it shares");
 	for (i = 0; i < 7; i++)
 		batch_add(&b, "{}", 2, 9);
 	ok(batch_full(&b) && batch_add(&b, "{}", 2, 9) == NULL,

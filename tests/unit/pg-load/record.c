@@ -134,6 +134,91 @@ bad(void)
 	    "invalid UTF-8");
 }
 
+/*
+ * A fault in one key does not hide the ids after it: the record is
+ * still acknowledged by its handle and named by its id.
+ */
+static void
+faults(void)
+{
+	struct buf row = BUF_INIT(4096);
+	struct record r;
+
+	ok(parse("{\"message_id\":\"m2\\u0000x\",\"receipt_handle\":\"h2\","
+	    "\"sent_timestamp\":5,\"user_id\":\"SECRET\"}", &r, &row) == REC_BAD &&
+	    strstr(r.why, "message_id: a NUL") != NULL &&
+	    r.rh != NULL && r.rhlen == 2 && memcmp(r.rh, "h2", 2) == 0 &&
+	    r.mid != NULL && r.midlen == 9 && r.ts == 5,
+	    "a bad message id: the handle and timestamp after it are read");
+	ok(parse("{\"sent_timestamp\":\"soon\",\"message_id\":\"m3\","
+	    "\"receipt_handle\":\"h3\",\"ok\":1}", &r, &row) == REC_BAD &&
+	    strstr(r.why, "sent_timestamp") != NULL && r.ts == 0 &&
+	    r.mid != NULL && r.midlen == 2 && r.rh != NULL && r.rhlen == 2,
+	    "a bad timestamp: the ids after it are read, the timestamp is 0");
+	ok(parse("{\"user_id\":\"a\",\"user_id\":\"b\",\"receipt_handle\":\"h4\"}",
+	    &r, &row) == REC_BAD && strstr(r.why, "user_id: given twice") &&
+	    r.rh != NULL, "a column given twice: the handle after it is read");
+	ok(parse("{\"message_id\":12,\"receipt_handle\":\"h5\",\"ok\":1}", &r,
+	    &row) == REC_BAD && r.mid == NULL && r.rh != NULL,
+	    "a message id that is no string is none, and the handle is read");
+	ok(parse("{\"receipt_handle\":\"h6\",\"receipt_handle\":\"h7\",\"ok\":1}",
+	    &r, &row) == REC_BAD && strstr(r.why, "given twice") &&
+	    r.rh != NULL && memcmp(r.rh, "h6", 2) == 0,
+	    "a handle given twice: the first stands, and the record is refused");
+	ok(parse("{\"ack_only\":\"x\",\"release\":true,\"receipt_handle\":\"h8\","
+	    "\"message_id\":\"m8\"}", &r, &row) == REC_BAD &&
+	    strstr(r.why, "ack_only: neither") && r.rh != NULL && r.mid != NULL,
+	    "the first fault is the reason");
+	ok(parse("{\"message_id\":\"m9\",\"receipt_handle\":\"h9\",\"\\udc00\":1,"
+	    "\"ok\":1}", &r, &row) == REC_BAD && strstr(r.why, "a key is") &&
+	    r.rh != NULL, "a key that is no text: the record is refused");
+	buf_free(&row);
+}
+
+/* Message ids up to MID_MAX bytes, unescaped, fit the ledger's index. */
+static void
+long_ids(void)
+{
+	struct buf line = BUF_INIT(1 << 16), row = BUF_INIT(1 << 16);
+	struct record r;
+	size_t i;
+	int k;
+
+	buf_adds(&line, "{\"ok\":1,\"message_id\":\"");
+	for (i = 0; i < MID_MAX; i++)
+		buf_addc(&line, 'm');
+	buf_adds(&line, "\",\"receipt_handle\":\"h\"}");
+	ok(parse(buf_cstr(&line), &r, &row) == REC_ROW && r.midlen == MID_MAX,
+	    "a message id of " MID_MAX_TEXT " bytes is taken");
+
+	buf_reset(&line);
+	buf_adds(&line, "{\"ok\":1,\"message_id\":\"");
+	for (i = 0; i <= MID_MAX; i++)
+		buf_addc(&line, 'm');
+	buf_adds(&line, "\",\"receipt_handle\":\"h\"}");
+	k = parse(buf_cstr(&line), &r, &row);
+	ok(k == REC_BAD && strcmp(r.why, "message_id: longer than "
+	    MID_MAX_TEXT " bytes") == 0 && r.rh != NULL && r.mid != NULL,
+	    "one byte more is refused, and still acknowledged");
+
+	buf_reset(&line);
+	buf_adds(&line, "{\"ok\":1,\"message_id\":\"");
+	for (i = 0; i < MID_MAX; i++)
+		buf_adds(&line, "\\u0041");
+	buf_adds(&line, "\"}");
+	ok(parse(buf_cstr(&line), &r, &row) == REC_ROW,
+	    "the limit is on the id unescaped");
+	buf_reset(&line);
+	buf_adds(&line, "{\"ok\":1,\"message_id\":\"");
+	for (i = 0; i <= MID_MAX / 2; i++)
+		buf_adds(&line, "\\u00e9");
+	buf_adds(&line, "\"}");
+	ok(parse(buf_cstr(&line), &r, &row) == REC_BAD,
+	    "in bytes, not characters");
+	buf_free(&line);
+	buf_free(&row);
+}
+
 /* A table whose columns include meta keys: they load like any key. */
 static void
 meta_columns(void)
@@ -163,6 +248,8 @@ main(void)
 	rows();
 	kinds();
 	bad();
+	faults();
+	long_ids();
 	meta_columns();
 	recparser_free(&p);
 	return done_testing();

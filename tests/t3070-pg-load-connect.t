@@ -1,0 +1,117 @@
+#!/bin/bash
+# Connecting: a refused login and a missing database are told from a
+# server that is away by the exit status; a server that does not answer
+# is given up after connect_timeout (the user's, or pg-load's default),
+# and a signal ends the wait; TCP keepalives are on with short defaults.
+. "$(dirname "$0")/lib/tap.sh"
+. "$TOP/tests/lib/pg-load.sh"
+
+test_services pg
+pgl_user_logins
+
+# Seconds since the epoch, with a fraction.
+now() {
+	perl -MTime::HiRes=time -e 'printf "%.2f\n", time'
+}
+
+# Whether $1 - $2 (seconds) is between $3 and $4.
+took() {
+	perl -e 'my $d = $ARGV[0] - $ARGV[1];
+		print "took $d s\n"; exit($d >= $ARGV[2] && $d <= $ARGV[3] ? 0 : 1)' "$@"
+}
+
+test_expect_success 'a role that may not log in: EX_NOPERM, with the SQLSTATE' '
+	pgl_sql "CREATE ROLE cannot_login NOLOGIN" &&
+	test_must_fail --code 77 pg-load -t user_logins -d "user=cannot_login" \
+	    </dev/null >out 2>err &&
+	grep -q "^pg-load: cannot connect: .*28000: role \"cannot_login\" is not permitted to log in" err &&
+	test_must_not_contain err LOCATION && test ! -s out
+'
+
+test_expect_success 'a database that does not exist: EX_NOINPUT' '
+	test_must_fail --code 66 pg-load -t user_logins -d "dbname=no_such_db" \
+	    </dev/null 2>err &&
+	grep -q "^pg-load: cannot connect: .*3D000: database \"no_such_db\" does not exist" err
+'
+
+test_expect_success 'a server that is not there: EX_TEMPFAIL' '
+	test_must_fail --code 75 pg-load -t user_logins -d "host=127.0.0.1 port=1" \
+	    </dev/null 2>err &&
+	grep -q "^pg-load: cannot connect: " err
+'
+
+pgl_silent accept
+silent=$pgl_port
+
+test_expect_success 'a server that says nothing is given up after 10 s by default' '
+	t0=$(now) &&
+	test_must_fail --code 75 timeout -k 5 60 pg-load -t user_logins \
+	    -d "host=127.0.0.1 port=$silent" </dev/null 2>err &&
+	took "$(now)" "$t0" 9 20 &&
+	grep -q "port $silent: no answer in 10 s" err
+'
+
+test_expect_success 'connect_timeout in the connection string wins' '
+	t0=$(now) &&
+	test_must_fail --code 75 timeout -k 5 60 pg-load -t user_logins \
+	    -d "host=127.0.0.1 port=$silent connect_timeout=2" </dev/null 2>err &&
+	took "$(now)" "$t0" 1.5 6 &&
+	grep -q "no answer in 2 s" err
+'
+
+test_expect_success 'and so does PGCONNECT_TIMEOUT' '
+	t0=$(now) &&
+	PGCONNECT_TIMEOUT=3 test_must_fail --code 75 timeout -k 5 60 pg-load \
+	    -t user_logins -d "host=127.0.0.1 port=$silent" </dev/null 2>err &&
+	took "$(now)" "$t0" 2.5 7 &&
+	grep -q "no answer in 3 s" err
+'
+
+test_expect_success 'SIGTERM while connecting ends pg-load by the signal at once' '
+	{ timeout -k 5 60 pg-load -t user_logins -d "host=127.0.0.1 port=$silent" \
+	    </dev/null 2>err & pid=$!; } &&
+	sleep 1 && t0=$(now) && kill -TERM $pid &&
+	{ wait $pid; st=$?; } ; test "$st" = 143 &&
+	took "$(now)" "$t0" 0 2
+'
+
+pgl_silent syn
+dropped=$pgl_port
+
+test_expect_success 'a host that drops the handshake is passed for the next one' '
+	t0=$(now) &&
+	pg-load -t user_logins --check \
+	    -d "host=127.0.0.1,127.0.0.1 port=$dropped,$PGPORT connect_timeout=2" \
+	    </dev/null 2>err &&
+	took "$(now)" "$t0" 1.5 8 &&
+	test_must_fail --code 75 pg-load -t user_logins \
+	    -d "host=127.0.0.1 port=$dropped connect_timeout=2" </dev/null 2>err &&
+	grep -q "no answer from \"127.0.0.1\", port $dropped in 2 s" err
+'
+
+if command -v strace >/dev/null; then
+	test_expect_success 'TCP keepalives and a user timeout by default' '
+		# LeakSanitizer cannot run under a tracer, if pg-load has it.
+		ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=setsockopt -o trace \
+		    pg-load -t user_logins -d "host=127.0.0.1" --check </dev/null &&
+		grep -q "TCP_KEEPIDLE, \[30\]" trace &&
+		grep -q "TCP_KEEPINTVL, \[10\]" trace &&
+		grep -q "TCP_KEEPCNT, \[3\]" trace &&
+		grep -q "TCP_USER_TIMEOUT, \[60000\]" trace
+	'
+	test_expect_success 'and the connection string says otherwise where it likes' '
+		ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=setsockopt -o trace2 \
+		    pg-load -t user_logins --check \
+		    -d "host=127.0.0.1 keepalives_idle=99 tcp_user_timeout=1234" </dev/null &&
+		grep -q "TCP_KEEPIDLE, \[99\]" trace2 &&
+		test_must_not_contain trace2 "TCP_KEEPIDLE, \[30\]" &&
+		grep -q "TCP_USER_TIMEOUT, \[1234\]" trace2 &&
+		test_must_not_contain trace2 "TCP_USER_TIMEOUT, \[60000\]" &&
+		grep -q "TCP_KEEPCNT, \[3\]" trace2
+	'
+else
+	pgl_skip "no strace: TCP keepalives not checked"
+	pgl_skip "no strace: TCP keepalives not checked"
+fi
+
+test_done
