@@ -12,6 +12,7 @@
 
 #define BACKOFF_BASE 0.05	/* seconds before the first retry, at most */
 #define BACKOFF_CAP 20.0	/* and never more than this */
+#define CREDS_WAIT 0.1		/* seconds a request waits for new credentials */
 
 /* Sockets close on exec, like every descriptor of ours. */
 static curl_socket_t
@@ -64,11 +65,14 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 
 int
 client_init(struct client *c, const char *endpoint_url, const char *region,
-    struct creds *creds, const char *ca_bundle, int retries, struct buf *err)
+    struct creds *creds, const char *ca_bundle, int retries, int nreq,
+    struct buf *err)
 {
 	const char *why;
 
 	memset(c, 0, sizeof *c);
+	creds_fetch_init(&c->refresh);
+	buf_init(&c->refresh_err, 2048);
 	buf_init(&c->ep.url, 4096);
 	buf_init(&c->ep.host, 1024);
 	buf_init(&c->ep.path, 4096);
@@ -85,14 +89,22 @@ client_init(struct client *c, const char *endpoint_url, const char *region,
 		buf_addf(err, "out of memory");
 		return EX_SOFTWARE;
 	}
-	/* One connection per request at most; they stay open between calls. */
-	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 64L);
+	/*
+	 * One connection per request, and one for the credentials: they
+	 * stay open between calls, none closed for want of room.
+	 */
+	if (curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)nreq + 1) != CURLM_OK) {
+		buf_addf(err, "curl multi setup failed");
+		return EX_SOFTWARE;
+	}
 	return 0;
 }
 
 void
 client_free(struct client *c)
 {
+	creds_fetch_free(&c->refresh, c->multi);
+	buf_free(&c->refresh_err);
 	if (c->multi != NULL)
 		curl_multi_cleanup(c->multi);
 	sqs_parser_free(&c->parser);
@@ -188,30 +200,53 @@ out:
 	return rc;
 }
 
+/*
+ * What a refresh step ended with (code from creds_refresh_start() or
+ * creds_refresh_done(), why its reason): a warning while the current
+ * credentials still work; else the run must end, and every request
+ * from now on says so.
+ */
+static void
+refresh_outcome(struct client *c, int code, struct buf *why)
+{
+	if (code == 0 || code == 1) {
+		if (why->len > 0)
+			warnx("credentials from %s could not be refreshed yet: %s",
+			    creds_source_name(c->creds->src), buf_cstr(why));
+	} else {
+		buf_reset(&c->refresh_err);
+		buf_addf(&c->refresh_err, "credentials from %s expired and could not "
+		    "be refreshed: %s", creds_source_name(c->creds->src), buf_cstr(why));
+		c->refresh_code = code;
+	}
+	buf_reset(why);
+}
+
 int
 client_start(struct client *c, struct req *r, enum sqs_action act, struct buf *err)
 {
 	char target[64];
 	CURL *e = r->easy;
 	time_t now = time(NULL);
-	int code;
 
-	if (creds_due(c->creds, now)) {
-		if ((code = creds_refresh(c->creds, now, err)) != 0) {
-			struct buf why = BUF_INIT(512);
-			buf_add(&why, buf_cstr(err), err->len);
-			buf_reset(err);
-			buf_addf(err, "credentials from %s expired and could not be "
-			    "refreshed: %s", creds_source_name(c->creds->src),
-			    buf_cstr(&why));
-			buf_free(&why);
-			return code;
-		}
-		if (err->len > 0) {
-			warnx("credentials from %s could not be refreshed yet: %s",
-			    creds_source_name(c->creds->src), buf_cstr(err));
-			buf_reset(err);
-		}
+	if (c->refresh_code == 0 && creds_due(c->creds, now) && !c->refresh.busy) {
+		struct buf why = BUF_INIT(1024);
+		refresh_outcome(c, creds_refresh_start(c->creds, &c->refresh, c->multi,
+		    now, &why), &why);
+		buf_free(&why);
+	}
+	if (c->refresh_code != 0) {
+		buf_adds(err, buf_cstr(&c->refresh_err));
+		return c->refresh_code;
+	}
+	if (c->refresh.busy && !creds_usable(c->creds, now)) {
+		/* Signed with what has expired it would be refused: it waits. */
+		if (r->busy)
+			client_abort(c, r);
+		r->act = act;
+		r->waiting = 1;
+		r->not_before = mono_now() + CREDS_WAIT;
+		return 0;
 	}
 	if (r->busy)
 		client_abort(c, r);
@@ -301,8 +336,17 @@ client_done(struct client *c, enum client_result *res, int *code, struct buf *er
 	const char *act;
 
 	while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
-		if (m->msg == CURLMSG_DONE)
-			break;
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		if (c->refresh.busy && m->easy_handle == c->refresh.easy) {
+			struct buf why = BUF_INIT(1024);
+			rc = m->data.result;
+			refresh_outcome(c, creds_refresh_done(c->creds, &c->refresh,
+			    c->multi, rc, time(NULL), &why), &why);
+			buf_free(&why);
+			continue;
+		}
+		break;
 	}
 	if (m == NULL)
 		return NULL;

@@ -4,7 +4,9 @@
  * A request (struct req) owns an easy handle that is reused from one
  * call to the next, so connections stay open.  client_start() signs the
  * request's body afresh (a retry gets a new date, and new credentials
- * if they were refreshed) and adds it to the multi handle;
+ * if they were refreshed) and adds it to the multi handle.  Temporary
+ * credentials are refreshed through the same multi handle, so the
+ * caller's loop never waits for the endpoint that gives them;
  * client_done() takes a finished transfer and says what it means:
  * success, a failure worth retrying, or a failure that ends the run.
  * Backoff is capped exponential with full jitter.
@@ -53,6 +55,9 @@ struct client {
 	int retries;
 	int active;
 	struct sqs_parser parser;
+	struct creds_fetch refresh;	/* new credentials on their way */
+	int refresh_code;		/* they could not come in time: the run ends */
+	struct buf refresh_err;		/* and why */
 };
 
 enum client_result {
@@ -61,16 +66,21 @@ enum client_result {
 	CL_FATAL	/* the run ends: code and message set */
 };
 
+/* nreq: the requests there will be, each keeping a connection open. */
 int client_init(struct client *c, const char *endpoint_url, const char *region,
-    struct creds *creds, const char *ca_bundle, int retries, struct buf *err);
+    struct creds *creds, const char *ca_bundle, int retries, int nreq,
+    struct buf *err);
 void client_free(struct client *c);
 
 int req_init(struct req *r);
 void req_free(struct req *r);
 
 /*
- * Signs r's body for action act and starts it.  Refreshes credentials
- * first when they are due.  Returns 0, or a sysexits code with err set.
+ * Signs r's body for action act and starts it.  Starts a refresh of the
+ * credentials when one is due; while it runs after they have expired, r
+ * is not started but left waiting (r->waiting, a retry due shortly
+ * without an attempt counted).  Returns 0, or a sysexits code with err
+ * set.
  */
 int client_start(struct client *c, struct req *r, enum sqs_action act,
     struct buf *err);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -368,55 +369,13 @@ on_body(char *p, size_t sz, size_t n, void *arg)
 	return buf_add(arg, p, sz * n) == 0 ? sz * n : 0;
 }
 
-/*
- * One blocking metadata request.  Returns the HTTP status, or -1 with
- * the reason in err.  Never through a proxy: these addresses are local.
- */
-static long
-fetch(const struct creds *c, const char *method, const char *url,
-    struct curl_slist *hdrs, struct buf *resp, struct buf *err)
+/* Sockets close on exec, like every descriptor of ours. */
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	CURL *h;
-	CURLcode rc;
-	long status = -1;
-
-	buf_reset(resp);
-	if ((h = curl_easy_init()) == NULL) {
-		buf_addf(err, "curl_easy_init failed");
-		return -1;
-	}
-	if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_NOPROXY, "*") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->timeout * 1000)) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(c->timeout * 2000)) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-	    (c->ca_bundle != NULL &&
-	    curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle) != CURLE_OK) ||
-	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEDATA, resp) != CURLE_OK) {
-		buf_addf(err, "curl setup failed");
-		goto out;
-	}
-	if (strcmp(method, "PUT") == 0 &&
-	    (curl_easy_setopt(h, CURLOPT_POSTFIELDS, "") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L) != CURLE_OK)) {
-		buf_addf(err, "curl setup failed");
-		goto out;
-	}
-	if ((rc = curl_easy_perform(h)) != CURLE_OK) {
-		buf_addf(err, "%s", rc == CURLE_WRITE_ERROR ?
-		    "response too long" : curl_easy_strerror(rc));
-		goto out;
-	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-out:
-	curl_easy_cleanup(h);
-	return status;
+	(void)arg;
+	(void)purpose;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
 /* Whether a container FULL_URI may be used over plain http. */
@@ -450,17 +409,20 @@ container_host_ok(const char *uri)
 	return ok;
 }
 
+/*
+ * The container endpoint's Authorization header line into line, read
+ * afresh each time (the token file may be rotated); empty if there is
+ * no token.  0, or -1 with the reason in err.
+ */
 static int
-container_fetch(struct creds *c, time_t now, struct buf *err)
+container_auth(struct buf *line, struct buf *err)
 {
-	struct curl_slist *hdrs = NULL, *h;
-	struct buf resp = BUF_INIT(DOC_MAX), tok = BUF_INIT(16384),
-	    line = BUF_INIT(16384 + 32);
+	struct buf tok = BUF_INIT(16384);
 	const char *tf = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"),
 	    *tv = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-	long status;
 	int rc = -1;
 
+	buf_reset(line);
 	if (tf != NULL) {
 		if (read_file(&tok, tf) == -1) {
 			buf_addf(err, "%s: %s", tf, strerror(errno));
@@ -479,104 +441,234 @@ container_fetch(struct creds *c, time_t now, struct buf *err)
 			buf_addf(err, "container authorization token has a line break");
 			goto out;
 		}
-		if (buf_addf(&line, "Authorization: %s", tok.data) == -1 ||
-		    (h = curl_slist_append(NULL, line.data)) == NULL) {
-			buf_addf(err, "out of memory");
+		if (buf_addf(line, "Authorization: %s", tok.data) == -1) {
+			buf_addf(err, "container authorization token too long");
 			goto out;
 		}
-		hdrs = h;
 	}
-	status = fetch(c, "GET", buf_cstr(&c->url), hdrs, &resp, err);
-	if (status < 0)
-		goto out;
-	if (status != 200) {
-		buf_addf(err, "HTTP %ld", status);
-		goto out;
-	}
-	rc = creds_parse_json(c, resp.data ? resp.data : "", resp.len, now, err);
+	rc = 0;
 out:
-	curl_slist_free_all(hdrs);
-	buf_wipe(&resp);
 	buf_wipe(&tok);
-	buf_wipe(&line);
 	return rc;
 }
 
+/*
+ * The steps of a fetch: the container endpoint takes one request; IMDS
+ * a session token, the role name (the first time only), then the
+ * credentials.
+ */
+enum { F_CONTAINER, F_IMDS_TOKEN, F_IMDS_ROLE, F_IMDS_CREDS };
+
+/*
+ * Sets f's handle up for one request to f->url with f->hdrs.  Never
+ * through a proxy: these addresses are local.
+ */
 static int
-imds_fetch(struct creds *c, time_t now, struct buf *err)
+request(struct creds_fetch *f, const char *method, struct buf *err)
 {
-	struct curl_slist *hdrs = NULL;
-	struct buf resp = BUF_INIT(DOC_MAX), url = BUF_INIT(4096 + 512),
-	    line = BUF_INIT(256);
-	long status;
-	int rc = -1;
+	CURL *h = f->easy;
+	const struct creds *c = &f->n;
+
+	buf_reset(&f->resp);
+	curl_easy_reset(h);
+	if (curl_easy_setopt(h, CURLOPT_URL, buf_cstr(&f->url)) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, f->hdrs) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_NOPROXY, "*") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->timeout * 1000)) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(c->timeout * 2000)) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	    (c->ca_bundle != NULL &&
+	    curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle) != CURLE_OK) ||
+	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEDATA, &f->resp) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket) != CURLE_OK ||
+	    (strcmp(method, "PUT") == 0 &&
+	    (curl_easy_setopt(h, CURLOPT_POSTFIELDS, "") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L) != CURLE_OK))) {
+		buf_addf(err, "curl setup failed");
+		return -1;
+	}
+	return 0;
+}
+
+/* Prepares the request of f's current step.  0, or -1 with err. */
+static int
+step_prepare(struct creds_fetch *f, struct buf *err)
+{
+	curl_slist_free_all(f->hdrs);
+	f->hdrs = NULL;
+	buf_reset(&f->url);
+	switch (f->step) {
+	case F_CONTAINER:
+		if (container_auth(&f->line, err) == -1)
+			return -1;
+		if ((f->line.len > 0 &&
+		    (f->hdrs = curl_slist_append(NULL, f->line.data)) == NULL) ||
+		    buf_adds(&f->url, buf_cstr(&f->n.url)) == -1)
+			break;
+		return request(f, "GET", err);
+	case F_IMDS_TOKEN:
+		if ((f->hdrs = curl_slist_append(NULL,
+		    "X-aws-ec2-metadata-token-ttl-seconds: 21600")) == NULL ||
+		    buf_addf(&f->url, "%s/latest/api/token", buf_cstr(&f->n.url)) == -1)
+			break;
+		return request(f, "PUT", err);
+	default:
+		/* f->line holds the session token's header. */
+		if ((f->hdrs = curl_slist_append(NULL, f->line.data)) == NULL ||
+		    buf_addf(&f->url, "%s/latest/meta-data/iam/security-credentials/%s",
+		    buf_cstr(&f->n.url), f->step == F_IMDS_ROLE ? "" :
+		    buf_cstr(&f->n.role)) == -1)
+			break;
+		return request(f, "GET", err);
+	}
+	buf_addf(err, "out of memory");
+	return -1;
+}
+
+/*
+ * Reads the answer to f's current step (rc: how the transfer ended).
+ * Returns 1 with the next step prepared, 0 with the credentials in
+ * f->n, or -1 with the reason in err.
+ */
+static int
+step_done(struct creds_fetch *f, CURLcode rc, time_t now, struct buf *err)
+{
+	long status = 0;
 	size_t n;
 
-	hdrs = curl_slist_append(NULL, "X-aws-ec2-metadata-token-ttl-seconds: 21600");
-	if (hdrs == NULL || buf_addf(&url, "%s/latest/api/token", buf_cstr(&c->url)) == -1)
-		goto nomem;
-	status = fetch(c, "PUT", url.data, hdrs, &resp, err);
-	curl_slist_free_all(hdrs);
-	hdrs = NULL;
-	if (status < 0)
-		goto out;
-	if (status != 200 || resp.len == 0 || resp.len > 200 ||
-	    !printable(resp.data, resp.len)) {
-		buf_addf(err, "session token request answered HTTP %ld", status);
-		goto out;
+	if (rc != CURLE_OK) {
+		buf_addf(err, "%s", rc == CURLE_WRITE_ERROR ?
+		    "response too long" : curl_easy_strerror(rc));
+		return -1;
 	}
-	if (buf_addf(&line, "X-aws-ec2-metadata-token: %s", resp.data) == -1 ||
-	    (hdrs = curl_slist_append(NULL, line.data)) == NULL)
-		goto nomem;
-	if (c->role.len == 0) {
-		buf_reset(&url);
-		if (buf_addf(&url, "%s/latest/meta-data/iam/security-credentials/",
-		    buf_cstr(&c->url)) == -1)
-			goto nomem;
-		status = fetch(c, "GET", url.data, hdrs, &resp, err);
-		if (status < 0)
-			goto out;
-		n = resp.len > 0 ? strcspn(resp.data, "\r\n") : 0;
+	curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+	switch (f->step) {
+	case F_CONTAINER:
+	case F_IMDS_CREDS:
+		if (status != 200) {
+			buf_addf(err, f->step == F_CONTAINER ? "HTTP %ld" :
+			    "credentials request answered HTTP %ld", status);
+			return -1;
+		}
+		return creds_parse_json(&f->n, buf_cstr(&f->resp), f->resp.len, now,
+		    err) == 0 ? 0 : -1;
+	case F_IMDS_TOKEN:
+		if (status != 200 || f->resp.len == 0 || f->resp.len > 200 ||
+		    !printable(f->resp.data, f->resp.len)) {
+			buf_addf(err, "session token request answered HTTP %ld", status);
+			return -1;
+		}
+		buf_reset(&f->line);
+		if (buf_addf(&f->line, "X-aws-ec2-metadata-token: %s", f->resp.data) == -1) {
+			buf_addf(err, "out of memory");
+			return -1;
+		}
+		f->step = f->n.role.len == 0 ? F_IMDS_ROLE : F_IMDS_CREDS;
+		break;
+	case F_IMDS_ROLE:
+		n = f->resp.len > 0 ? strcspn(f->resp.data, "\r\n") : 0;
 		if (status != 200 || n == 0) {
 			buf_addf(err, status == 404 ? "no IAM role attached to the instance" :
 			    "role name request answered HTTP %ld", status);
-			goto out;
+			return -1;
 		}
-		if (buf_add(&c->role, resp.data, n) == -1 || !printable(c->role.data, n) ||
-		    memchr(c->role.data, '/', n) != NULL) {
-			buf_reset(&c->role);
+		if (buf_add(&f->n.role, f->resp.data, n) == -1 ||
+		    !printable(f->n.role.data, n) || memchr(f->n.role.data, '/', n) != NULL) {
+			buf_reset(&f->n.role);
 			buf_addf(err, "malformed role name");
-			goto out;
+			return -1;
 		}
+		f->step = F_IMDS_CREDS;
+		break;
 	}
-	buf_reset(&url);
-	if (buf_addf(&url, "%s/latest/meta-data/iam/security-credentials/%s",
-	    buf_cstr(&c->url), buf_cstr(&c->role)) == -1)
-		goto nomem;
-	status = fetch(c, "GET", url.data, hdrs, &resp, err);
-	if (status < 0)
-		goto out;
-	if (status != 200) {
-		buf_addf(err, "credentials request answered HTTP %ld", status);
-		goto out;
-	}
-	rc = creds_parse_json(c, resp.data ? resp.data : "", resp.len, now, err);
-	goto out;
-nomem:
-	buf_addf(err, "out of memory");
-out:
-	curl_slist_free_all(hdrs);
-	buf_wipe(&resp);
-	buf_wipe(&line);
-	buf_free(&url);
-	return rc;
+	return step_prepare(f, err) == -1 ? -1 : 1;
 }
 
-static int
-fetch_source(struct creds *c, time_t now, struct buf *err)
+void
+creds_fetch_init(struct creds_fetch *f)
 {
-	return c->src == CREDS_CONTAINER ? container_fetch(c, now, err) :
-	    imds_fetch(c, now, err);
+	memset(f, 0, sizeof *f);
+	creds_init(&f->n);
+	buf_init(&f->resp, DOC_MAX);
+	buf_init(&f->url, 4096 + 512);
+	buf_init(&f->line, 16384 + 32);
+}
+
+/* Wipes what a fetch held, its handle kept for the next. */
+static void
+fetch_clear(struct creds_fetch *f)
+{
+	curl_slist_free_all(f->hdrs);
+	f->hdrs = NULL;
+	creds_free(&f->n);
+	creds_init(&f->n);
+	buf_wipe(&f->resp);
+	buf_wipe(&f->line);
+	buf_free(&f->url);
+}
+
+void
+creds_fetch_free(struct creds_fetch *f, CURLM *multi)
+{
+	if (f->busy && multi != NULL)
+		curl_multi_remove_handle(multi, f->easy);
+	f->busy = 0;
+	fetch_clear(f);
+	if (f->easy != NULL)
+		curl_easy_cleanup(f->easy);
+	f->easy = NULL;
+}
+
+/* Starts a fetch of new credentials from c's source: the first step prepared. */
+static int
+fetch_begin(struct creds_fetch *f, const struct creds *c, struct buf *err)
+{
+	fetch_clear(f);
+	if (buf_adds(&f->n.url, buf_cstr(&c->url)) == -1 ||
+	    buf_adds(&f->n.role, buf_cstr(&c->role)) == -1) {
+		buf_addf(err, "out of memory");
+		return -1;
+	}
+	f->n.src = c->src;
+	f->n.ca_bundle = c->ca_bundle;
+	f->n.timeout = c->timeout;
+	f->step = c->src == CREDS_CONTAINER ? F_CONTAINER : F_IMDS_TOKEN;
+	if (f->easy == NULL && (f->easy = curl_easy_init()) == NULL) {
+		buf_addf(err, "curl_easy_init failed");
+		return -1;
+	}
+	return step_prepare(f, err);
+}
+
+/* The fetched credentials replace c's (wiped). */
+static void
+fetch_take(struct creds_fetch *f, struct creds *c)
+{
+	creds_free(c);
+	*c = f->n;
+	creds_init(&f->n);
+}
+
+/* One blocking fetch into c, at start.  0, or -1 with the reason in err. */
+static int
+fetch_now(struct creds *c, time_t now, struct buf *err)
+{
+	struct creds_fetch f;
+	int r;
+
+	creds_fetch_init(&f);
+	if ((r = fetch_begin(&f, c, err)) == 0)
+		while ((r = step_done(&f, curl_easy_perform(f.easy), now, err)) == 1)
+			;
+	if (r == 0)
+		fetch_take(&f, c);
+	creds_fetch_free(&f, NULL);
+	return r;
 }
 
 static int
@@ -701,7 +793,7 @@ creds_resolve(struct creds *c, const struct awsconf *ac, struct buf *err)
 			}
 		}
 		c->src = CREDS_CONTAINER;
-		if (container_fetch(c, now, err) == -1) {
+		if (fetch_now(c, now, err) == -1) {
 			struct buf why = BUF_INIT(1024);
 			buf_add(&why, buf_cstr(err), err->len);
 			buf_reset(err);
@@ -730,7 +822,7 @@ creds_resolve(struct creds *c, const struct awsconf *ac, struct buf *err)
 		}
 		c->src = CREDS_IMDS;
 		c->timeout = 1;
-		if (imds_fetch(c, now, err) == 0)
+		if (fetch_now(c, now, err) == 0)
 			return 0;
 		buf_reset(err);
 		c->src = CREDS_NONE;
@@ -747,38 +839,76 @@ creds_due(const struct creds *c, time_t now)
 	return c->refresh_at != 0 && now >= c->refresh_at;
 }
 
+int
+creds_usable(const struct creds *c, time_t now)
+{
+	return !c->stale && (c->expires == 0 || now < c->expires);
+}
+
 void
 creds_expire(struct creds *c)
 {
-	if (c->src == CREDS_CONTAINER || c->src == CREDS_IMDS)
+	if (c->src == CREDS_CONTAINER || c->src == CREDS_IMDS) {
 		c->refresh_at = 1;
+		c->stale = 1;
+	}
 }
 
-int
-creds_refresh(struct creds *c, time_t now, struct buf *err)
+/* After a failed fetch: keeps what still works, and tries again soon. */
+static int
+refresh_failed(struct creds *c, time_t now)
 {
-	struct creds n;
-	time_t left;
+	time_t left = c->expires - now;
 
-	if (c->src != CREDS_CONTAINER && c->src != CREDS_IMDS)
-		return 0;
-	creds_init(&n);
-	buf_add(&n.url, buf_cstr(&c->url), c->url.len);
-	buf_add(&n.role, buf_cstr(&c->role), c->role.len);
-	n.src = c->src;
-	n.ca_bundle = c->ca_bundle;
-	n.timeout = c->timeout;
-	if (fetch_source(&n, now, err) == 0) {
-		creds_free(c);
-		*c = n;
-		return 0;
-	}
-	creds_free(&n);
-	left = c->expires - now;
 	if (c->expires != 0 && left > 0) {
-		/* Keep what works; try again soon, well before it ends. */
 		c->refresh_at = now + (left / 4 < 30 ? left / 4 + 1 : 30);
 		return 0;
 	}
 	return EX_TEMPFAIL;
+}
+
+int
+creds_refresh_start(struct creds *c, struct creds_fetch *f, CURLM *multi,
+    time_t now, struct buf *err)
+{
+	if (f->busy)
+		return 0;
+	if (c->src != CREDS_CONTAINER && c->src != CREDS_IMDS) {
+		c->refresh_at = 0;
+		return 0;
+	}
+	if (fetch_begin(f, c, err) == -1 ||
+	    curl_multi_add_handle(multi, f->easy) != CURLM_OK) {
+		if (err->len == 0)
+			buf_addf(err, "curl setup failed");
+		fetch_clear(f);
+		return refresh_failed(c, now);
+	}
+	f->busy = 1;
+	return 0;
+}
+
+int
+creds_refresh_done(struct creds *c, struct creds_fetch *f, CURLM *multi,
+    CURLcode rc, time_t now, struct buf *err)
+{
+	int r;
+
+	curl_multi_remove_handle(multi, f->easy);
+	f->busy = 0;
+	if ((r = step_done(f, rc, now, err)) == 1) {
+		if (curl_multi_add_handle(multi, f->easy) == CURLM_OK) {
+			f->busy = 1;
+			return 1;
+		}
+		buf_addf(err, "curl setup failed");
+		r = -1;
+	}
+	if (r == 0) {
+		fetch_take(f, c);
+		fetch_clear(f);
+		return 0;
+	}
+	fetch_clear(f);
+	return refresh_failed(c, now);
 }

@@ -18,14 +18,19 @@
  *  4. EC2 instance metadata (IMDSv2, with a session token), unless
  *     AWS_EC2_METADATA_DISABLED is true; AWS_EC2_METADATA_SERVICE_ENDPOINT
  *     (or _MODE=IPv6) says where it is.
- * Credentials from 3 and 4 expire: creds_refresh() fetches new ones
- * before they do.  Secrets live only in the struct's buffers, which
- * creds_free() wipes; no message here ever includes one.
+ * Credentials from 3 and 4 expire: new ones are fetched well before they
+ * do, through the caller's curl multi handle (creds_refresh_start() and
+ * creds_refresh_done()), so a slow endpoint never stops the caller's
+ * loop; the current ones stay in use until the new ones arrive.
+ * Secrets live only in the struct's buffers, which creds_free() wipes;
+ * no message here ever includes one.
  */
 #ifndef SQS_READ_CREDS_H
 #define SQS_READ_CREDS_H
 
 #include <time.h>
+
+#include <curl/curl.h>
 
 #include "buf.h"
 
@@ -49,6 +54,7 @@ struct creds {
 	enum creds_source src;
 	time_t expires;			/* 0: they do not expire */
 	time_t refresh_at;		/* fetch new ones from then on */
+	int stale;			/* the service said they expired */
 	struct buf url;			/* container URI, or IMDS base URL */
 	struct buf role;		/* the instance's role name (IMDS) */
 	const char *ca_bundle;		/* for an https container endpoint */
@@ -83,15 +89,50 @@ int creds_resolve(struct creds *c, const struct awsconf *ac, struct buf *err);
 /* Whether c should be refreshed at time now. */
 int creds_due(const struct creds *c, time_t now);
 
-/*
- * Fetches new credentials from the source that gave c.  On failure while
- * the current ones are still valid, keeps them, sets a retry time and
- * returns 0 with a warning in err; once they have expired, returns
- * EX_TEMPFAIL with the reason in err.
- */
-int creds_refresh(struct creds *c, time_t now, struct buf *err);
+/* Whether requests signed with c now can succeed: not expired, not stale. */
+int creds_usable(const struct creds *c, time_t now);
 
-/* Forces the next creds_due() to say yes (the service said they expired). */
+/*
+ * A fetch of new credentials in progress: one HTTP request at a time on
+ * its own easy handle, which is in the caller's multi handle while busy.
+ * Zeroed by creds_fetch_init(); creds_fetch_free() removes the handle
+ * from multi (may be NULL when it is not in one) and wipes the rest.
+ */
+struct creds_fetch {
+	struct creds n;			/* the credentials being fetched */
+	CURL *easy;
+	struct curl_slist *hdrs;
+	struct buf resp, url, line;
+	int step;
+	int busy;			/* easy is in the multi handle */
+};
+
+void creds_fetch_init(struct creds_fetch *f);
+void creds_fetch_free(struct creds_fetch *f, CURLM *multi);
+
+/*
+ * Starts fetching new credentials from the source that gave c, adding
+ * f's handle to multi; nothing if f is busy already.  Returns 0; or,
+ * when it cannot even start, 0 with the reason in err while c still
+ * works (another try is set for later), else EX_TEMPFAIL with err.
+ */
+int creds_refresh_start(struct creds *c, struct creds_fetch *f, CURLM *multi,
+    time_t now, struct buf *err);
+
+/*
+ * Takes the end (rc) of f's transfer, which multi reported done.
+ * Returns 1 while more requests are needed (the next one is in multi);
+ * 0 when c holds the new credentials, or, after a failure while c still
+ * works, 0 with the reason in err and another try set for later; or
+ * EX_TEMPFAIL with the reason in err once c has expired.
+ */
+int creds_refresh_done(struct creds *c, struct creds_fetch *f, CURLM *multi,
+    CURLcode rc, time_t now, struct buf *err);
+
+/*
+ * Forces the next creds_due() to say yes and marks c stale (the service
+ * said they expired).
+ */
 void creds_expire(struct creds *c);
 
 const char *creds_source_name(enum creds_source s);

@@ -17,6 +17,7 @@
 #include "report.h"
 
 #define OUT_PAUSE (1 << 20)	/* receiving pauses while this much waits */
+#define STOPPED (-1)		/* setup: a signal came before the queue answered */
 #define DELETE_LINGER 0.02	/* a partial delete batch waits this long for more */
 #define POLL_MAX 0.25		/* seconds: how late a signal may be seen */
 #define IDSET_MAX (8u << 20)	/* message ids a dump remembers */
@@ -34,6 +35,8 @@ struct ctx {
 	struct out out;
 	struct lineread in;
 	int in_open;
+	int in_oldfl;		/* standard input's flags as it came */
+	int in_restore;		/* O_NONBLOCK on it is ours: cleared at the end */
 	struct ack_parser ap;
 	struct msgtab tab;
 	struct idset seen;
@@ -46,6 +49,7 @@ struct ctx {
 	int done;
 	int stop_recv;		/* no more receives */
 	int hard_stop;		/* a signal, or a peer gone: close stdout now */
+	int cut;		/* past the deadline: only the record begun goes out */
 	int closed;		/* stdout closed */
 	int finishing;		/* acks over: send what is queued, then leave */
 	double deadline;	/* for the current phase; 0 for none */
@@ -55,11 +59,10 @@ struct ctx {
 	int seen_full;
 	unsigned long long received, written, acked, deleted, released, bad,
 	    dups, del_failed, bad_acks;
+	unsigned long long unwritten;	/* given back without a record */
 	double t0, rate_t;
 	unsigned long long rate_n;
 };
-
-/* Ends the run with code and the message in x->err. */
 
 /* run.c: shared steps. */
 /* Ends the run with code, printing the message in x->err. */
@@ -67,7 +70,12 @@ void fatal(struct ctx *x, int code);
 /* The name a warning uses for a message. */
 const char *mid(const struct msg *m);
 void abort_receives(struct ctx *x);
-/* Stops receiving; with hard, stdout closes as soon as it is flushed. */
+/*
+ * Stops receiving.  Soft: the receives in flight finish, and what they
+ * bring is written and settled as usual.  Hard (a signal, a peer gone):
+ * they are cut short, and stdout closes as soon as it is flushed, or at
+ * the shutdown deadline.
+ */
 void stop(struct ctx *x, int hard, double now);
 int req_idle(const struct req *r);
 /* An idle request for deletes and visibility changes, or NULL. */
@@ -86,6 +94,12 @@ void to_delete(struct ctx *x, struct msg *m, double now);
 void write_out(struct ctx *x, double now);
 
 /* settle.c: from acks to deletes, releases and visibility extensions. */
+/*
+ * Queues m for giving back (visibility 0); it leaves the heartbeat list.
+ * While a visibility extension of m is in flight the release waits for
+ * it, or the extension, applied after, would hide m again.
+ */
+void to_release(struct ctx *x, struct msg *m);
 void read_acks(struct ctx *x, double now);
 void start_batches(struct ctx *x, double now);
 /* Drops r's references to its entries. */

@@ -23,7 +23,7 @@ static void
 usage(FILE *fp, const char *why)
 {
 	if (why != NULL)
-		fprintf(fp, "usage: %s\n", why);
+		fprintf(fp, "sqs-read: %s\n", why);
 	fputs("usage: sqs-read [-hv] [-c concurrency] [-e endpoint] [--check]\n"
 	    "                [--delete-after-write] [--drain] [--max-inflight n]\n"
 	    "                [--max-messages n] [--profile name] [--region region]\n"

@@ -244,23 +244,45 @@ lookup(unsigned char (*slot)[16], size_t cap, const unsigned char *d)
 	return 0;
 }
 
-int
-idset_add(struct idset *s, const char *id, size_t len)
+/* The 16-byte digest that stands for id: 0, or -1 if it cannot be made. */
+static int
+digest(const char *id, size_t len, unsigned char *d)
 {
-	unsigned char d[EVP_MAX_MD_SIZE], (*n)[16];
-	unsigned int dlen = 0;
-	size_t i, ncap;
-	int r;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
 
 	static EVP_MD *md5;
 
 	/* Fetched once: OpenSSL 3 would look it up on every call. */
 	if (md5 == NULL && (md5 = EVP_MD_fetch(NULL, "MD5", NULL)) == NULL)
 		return -1;
-	if (!EVP_Digest(id, len, d, &dlen, md5, NULL) || dlen != 16)
+	if (!EVP_Digest(id, len, md, &mdlen, md5, NULL) || mdlen != 16)
 		return -1;
+	memcpy(d, md, 16);
 	if (memcmp(d, zero16, 16) == 0)
 		d[0] = 1;	/* zero marks an empty slot */
+	return 0;
+}
+
+int
+idset_has(const struct idset *s, const char *id, size_t len)
+{
+	unsigned char d[16];
+
+	if (s->cap == 0 || digest(id, len, d) == -1)
+		return 0;
+	return lookup(s->slot, s->cap, d);
+}
+
+int
+idset_add(struct idset *s, const char *id, size_t len)
+{
+	unsigned char d[16], (*n)[16];
+	size_t i, ncap;
+	int r;
+
+	if (digest(id, len, d) == -1)
+		return -1;
 	if (s->n >= s->max)
 		return s->cap > 0 && lookup(s->slot, s->cap, d) ? 0 : -1;
 	if (s->n + 1 > s->cap / 2) {

@@ -40,6 +40,7 @@ struct msg {
 	int refs;
 	int on_hb;
 	int hb_busy;			/* in a visibility request */
+	int release_wait;		/* M_RELQ: queued once that request returns */
 	int tries;			/* delete attempts that failed */
 	size_t idlen, hlen;
 	char *id, *handle;		/* NUL-terminated, inside the allocation */
@@ -91,5 +92,7 @@ void idset_init(struct idset *s, size_t max);
 void idset_free(struct idset *s);
 /* 1 if id was new (and is now in), 0 if seen before, -1 if full or out of memory. */
 int idset_add(struct idset *s, const char *id, size_t len);
+/* 1 if id is in, 0 if not (or it cannot be told). */
+int idset_has(const struct idset *s, const char *id, size_t len);
 
 #endif

@@ -8,24 +8,21 @@
 #include "out.h"
 
 int
-out_init(struct out *o, int fd)
+out_init(struct out *o, int fd, size_t max)
 {
 	struct stat st;
 
 	memset(o, 0, sizeof *o);
 	o->fd = fd;
-	buf_init(&o->b, OUT_MAX);
-	if (fstat(fd, &st) == -1)
+	buf_init(&o->b, max);
+	if (fstat(fd, &st) == -1 || (o->oldfl = fcntl(fd, F_GETFL)) == -1)
 		return -1;
 	o->regular = S_ISREG(st.st_mode);
-	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
-		if ((o->oldfl = fcntl(fd, F_GETFL)) == -1)
+	o->nonblock = (o->oldfl & O_NONBLOCK) != 0;
+	if ((S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) && !o->nonblock) {
+		if (fcntl(fd, F_SETFL, o->oldfl | O_NONBLOCK) == -1)
 			return -1;
-		if (!(o->oldfl & O_NONBLOCK)) {
-			if (fcntl(fd, F_SETFL, o->oldfl | O_NONBLOCK) == -1)
-				return -1;
-			o->nonblock = 1;
-		}
+		o->nonblock = o->restore = 1;
 	}
 	return 0;
 }
@@ -84,6 +81,7 @@ out_flush(struct out *o)
 		}
 		o->off += (size_t)n;
 		o->written += (unsigned long long)n;
+		o->midline = o->b.data[o->off - 1] != '\n';
 	}
 	if (o->off == o->b.len) {
 		buf_reset(&o->b);
@@ -97,6 +95,23 @@ out_flush(struct out *o)
 		o->off = 0;
 	}
 	return 1;
+}
+
+size_t
+out_cut(struct out *o)
+{
+	size_t keep = 0;
+	const char *nl;
+
+	if (out_pending(o) == 0)
+		return 0;
+	/* Records are appended whole, so the one begun ends in the buffer. */
+	if (o->midline &&
+	    (nl = memchr(o->b.data + o->off, '\n', o->b.len - o->off)) != NULL)
+		keep = (size_t)(nl + 1 - (o->b.data + o->off));
+	o->appended -= out_pending(o) - keep;
+	buf_truncate(&o->b, o->off + keep);
+	return keep;
 }
 
 int
@@ -117,7 +132,7 @@ out_close(struct out *o)
 
 	if (o->closed)
 		return 0;
-	if (o->nonblock && fcntl(o->fd, F_SETFL, o->oldfl) == -1)
+	if (o->restore && fcntl(o->fd, F_SETFL, o->oldfl) == -1)
 		r = -1;
 	if (close(o->fd) == -1 && errno != EINTR)
 		r = -1;

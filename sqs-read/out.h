@@ -4,9 +4,10 @@
  * Records are appended to a capped buffer and written as the descriptor
  * takes them.  A pipe, FIFO or socket is switched to non-blocking mode
  * (and back at close), so a slow reader never stalls the caller's poll
- * loop; a terminal or file is written as it is.  Byte offsets count what
- * was appended and what was written, so the caller can tell when a given
- * record has left the process.
+ * loop; a terminal or file is written as it is, non-blocking only if it
+ * came so, in which case the caller polls it too.  Byte offsets count
+ * what was appended and what was written, so the caller can tell when a
+ * given record has left the process.
  */
 #ifndef SQS_READ_OUT_H
 #define SQS_READ_OUT_H
@@ -16,7 +17,12 @@
 #include "buf.h"
 #include "sqs.h"
 
-#define OUT_MAX (64 << 20)	/* records waiting to be written */
+/*
+ * The longest record out_record() makes: every byte of the id, the
+ * handle and the body escaped as \u00XX, the numbers at their longest,
+ * the keys, and room to spare.
+ */
+#define RECORD_MAX (6 * ((size_t)SQS_ID_MAX + SQS_HANDLE_MAX + SQS_BODY_MAX) + 256)
 
 struct out {
 	int fd;
@@ -25,12 +31,15 @@ struct out {
 	unsigned long long appended;	/* bytes appended since the start */
 	unsigned long long written;	/* bytes written since the start */
 	int regular;			/* a regular file: fsync before deleting */
-	int nonblock;			/* we set O_NONBLOCK */
+	int nonblock;			/* writes may find it full: poll it */
+	int restore;			/* O_NONBLOCK is ours, cleared at close */
 	int oldfl;
+	int midline;			/* the last byte written ended no record */
 	int closed;
 };
 
-int out_init(struct out *o, int fd);
+/* Records wait in a buffer of at most max bytes. */
+int out_init(struct out *o, int fd, size_t max);
 
 /*
  * Appends m's record: {"message_id","receipt_handle","sent_timestamp",
@@ -51,6 +60,13 @@ size_t out_pending(const struct out *o);
  * gone).
  */
 int out_flush(struct out *o);
+
+/*
+ * Drops the records not begun yet, keeping the rest of the one being
+ * written, so that the reader's last line is a whole record.  Returns
+ * the bytes still to write.
+ */
+size_t out_cut(struct out *o);
 
 /* fsync(2) for a regular file; 0 otherwise. */
 int out_sync(struct out *o);

@@ -16,7 +16,7 @@ void
 start_receives(struct ctx *x)
 {
 	const struct config *cf = x->cf;
-	long long room = LLONG_MAX, asked = 0;
+	long long room, asked = 0;
 	int i, want;
 
 	if (x->stop_recv || x->done || out_pending(&x->out) > OUT_PAUSE)
@@ -24,7 +24,14 @@ start_receives(struct ctx *x)
 	for (i = 0; i < x->nrecv; i++)
 		if (!req_idle(&x->recv[i]))
 			asked += x->recv[i].want;
-	if (x->mode != MODE_DUMP)
+	/*
+	 * Only as many messages as the longest records would fit beside what
+	 * waits and what the receives in flight may bring: a message
+	 * received always has room to be written.
+	 */
+	room = (long long)((x->out.b.max - out_pending(&x->out)) / RECORD_MAX) - asked;
+	if (x->mode != MODE_DUMP &&
+	    cf->max_inflight - (long long)x->tab.count - asked < room)
 		room = cf->max_inflight - (long long)x->tab.count - asked;
 	if (cf->max_messages > 0 &&
 	    (long long)(cf->max_messages - x->received) - asked < room)
@@ -54,6 +61,39 @@ struct recv_arg {
 	int fresh;		/* messages not seen before in this run */
 };
 
+/* A message held from now on, in the table; NULL (the run ends) if memory ran out. */
+static struct msg *
+hold(struct ctx *x, const struct sqs_msg *m)
+{
+	struct msg *h;
+
+	if ((h = msg_new(m->id, m->idlen, m->handle, m->hlen)) == NULL ||
+	    msgtab_add(&x->tab, h) == -1) {
+		free(h);
+		buf_addf(&x->err, "out of memory");
+		fatal(x, EX_SOFTWARE);
+		return NULL;
+	}
+	return h;
+}
+
+/*
+ * m is not written: it goes back to the queue at once (visibility 0),
+ * rather than staying invisible until its timeout, and a dump can take
+ * it again when it comes back.
+ */
+static void
+give_back_unwritten(struct ctx *x, const struct sqs_msg *m)
+{
+	struct msg *h;
+
+	x->unwritten++;
+	if ((h = hold(x, m)) == NULL)
+		return;
+	h->state = M_RELQ;
+	fifo_push(&x->relq, h);
+}
+
 static void
 on_message(const struct sqs_msg *m, void *arg)
 {
@@ -70,41 +110,42 @@ on_message(const struct sqs_msg *m, void *arg)
 		    m->problem);
 		return;
 	}
-	if (x->mode == MODE_DUMP) {
-		int r = idset_add(&x->seen, m->id, m->idlen);
-		if (r == 0) {
-			x->dups++;
-			return;
-		}
-		if (r == -1 && !x->seen_full) {
-			x->seen_full = 1;
-			warnx("more than %u message ids seen: duplicates are no longer "
-			    "dropped", IDSET_MAX);
-		}
-		a->fresh++;
-		if (out_record(&x->out, m) == -1)
-			warnx("message %.*s: output buffer full: not written",
-			    (int)m->idlen, m->id);
+	if (x->mode == MODE_DUMP && idset_has(&x->seen, m->id, m->idlen)) {
+		x->dups++;
 		return;
 	}
 	a->fresh++;
 	if (msgtab_find(&x->tab, m->handle, m->hlen) != NULL)
 		return;		/* the same receipt twice: held already */
-	if ((h = msg_new(m->id, m->idlen, m->handle, m->hlen)) == NULL ||
-	    msgtab_add(&x->tab, h) == -1) {
-		free(h);
-		buf_addf(&x->err, "out of memory");
-		fatal(x, EX_SOFTWARE);
+	if (x->hard_stop || x->closed) {
+		/* No longer wanted: stdout is closing. */
+		give_back_unwritten(x, m);
 		return;
 	}
+	if (x->mode == MODE_DUMP) {
+		if (out_record(&x->out, m) == -1) {
+			warnx("message %.*s: output buffer full: given back to the queue",
+			    (int)m->idlen, m->id);
+			give_back_unwritten(x, m);
+			return;
+		}
+		/* Remembered once written: one given back may come again. */
+		if (idset_add(&x->seen, m->id, m->idlen) == -1 && !x->seen_full) {
+			x->seen_full = 1;
+			warnx("more than %u message ids seen: duplicates are no longer "
+			    "dropped", IDSET_MAX);
+		}
+		return;
+	}
+	if ((h = hold(x, m)) == NULL)
+		return;
 	h->extend_at = a->r->sent_at + x->cf->visibility / 2.0;
 	hb_append(&x->tab, h);
 	if (out_record(&x->out, m) == -1) {
 		/* Cannot be written now: give it back rather than sit on it. */
 		warnx("message %s: output buffer full: given back to the queue", mid(h));
-		hb_unlink(&x->tab, h);
-		h->state = M_RELQ;
-		fifo_push(&x->relq, h);
+		x->unwritten++;
+		to_release(x, h);
 		return;
 	}
 	h->out_end = x->out.appended;
@@ -182,7 +223,7 @@ write_out(struct ctx *x, double now)
 			fifo_push(&x->unsynced, m);
 	}
 	if (x->mode == MODE_DUMP)
-		x->written = x->received - x->dups - x->bad;
+		x->written = x->received - x->dups - x->bad - x->unwritten;
 	if (x->unsynced.n > 0 &&
 	    (out_pending(&x->out) == 0 || x->unsynced.n >= SYNC_EVERY)) {
 		if (out_sync(&x->out) == -1) {

@@ -42,13 +42,13 @@ abort_receives(struct ctx *x)
 	}
 }
 
-/* Stops receiving; with hard, stdout closes as soon as it is flushed. */
 void
 stop(struct ctx *x, int hard, double now)
 {
 	x->stop_recv = 1;
-	abort_receives(x);
 	if (hard && !x->hard_stop) {
+		/* What a receive cut short was handed comes back after its timeout. */
+		abort_receives(x);
 		x->hard_stop = 1;
 		x->deadline = now + x->cf->shutdown_timeout;
 	}
@@ -119,12 +119,10 @@ on_done(struct ctx *x, double now)
 				fatal(x, EX_TEMPFAIL);
 			continue;
 		}
-		if (r->act == SQS_RECEIVE) {
-			if (!x->stop_recv)
-				on_receive(x, r, now);
-		} else {
+		if (r->act == SQS_RECEIVE)
+			on_receive(x, r, now);
+		else
 			on_batch(x, r, now);
-		}
 	}
 }
 
@@ -172,17 +170,16 @@ give_back(struct ctx *x)
 {
 	struct msg *m;
 
-	while ((m = x->tab.hb_head) != NULL) {
-		hb_unlink(&x->tab, m);
-		if (m->state == M_HELD || m->state == M_WRITING) {
-			m->state = M_RELQ;
-			fifo_push(&x->relq, m);
-		}
-	}
+	/* Off their lists first: a message is on one FIFO at a time. */
 	while ((m = fifo_pop(&x->writing)) != NULL)
 		;
 	while ((m = fifo_pop(&x->unsynced)) != NULL)
 		;
+	while ((m = x->tab.hb_head) != NULL) {
+		hb_unlink(&x->tab, m);
+		if (m->state == M_HELD || m->state == M_WRITING)
+			to_release(x, m);
+	}
 }
 
 static void
@@ -196,11 +193,26 @@ phases(struct ctx *x, double now)
 			warnx("the queue is drained");
 		stop(x, 0, now);
 	}
+	if (x->stop_recv && !x->closed && x->hard_stop && now >= x->deadline &&
+	    !x->cut) {
+		/*
+		 * Time is up.  Records not begun are dropped (their messages
+		 * are given back below); the rest of the one begun still goes
+		 * out, so the reader's last line is never cut short.
+		 */
+		x->cut = 1;
+		if (out_cut(&x->out) > 0 && cf->verbose)
+			warnx("standard output: finishing the record begun, no more");
+	}
 	if (x->stop_recv && !x->closed) {
 		int flushed = out_pending(&x->out) == 0 && x->writing.n == 0 &&
 		    x->unsynced.n == 0;
+		int stuck = x->finishing && now >= x->deadline;
 		if ((flushed && receives_busy(x) == 0) ||
-		    (x->hard_stop && now >= x->deadline)) {
+		    (x->cut && out_pending(&x->out) == 0) || stuck) {
+			if (stuck && out_pending(&x->out) > 0)
+				warnx("standard output: not read for %d s: its last "
+				    "line is cut short", cf->timeout + 5);
 			if (out_close(&x->out) == -1) {
 				buf_addf(&x->err, "standard output: %s", strerror(errno));
 				warnx("%s", buf_cstr(&x->err));
@@ -214,7 +226,8 @@ phases(struct ctx *x, double now)
 				x->in_open = 0;
 		}
 	}
-	if (x->closed && !x->finishing && (!x->in_open || now >= x->deadline)) {
+	if ((x->closed || x->cut) && !x->finishing &&
+	    (!x->in_open || now >= x->deadline)) {
 		if (x->in_open && x->tab.hb_n > 0)
 			warnx("no ack after %d s: giving %zu messages back to the queue",
 			    cf->shutdown_timeout, x->tab.hb_n);
@@ -223,7 +236,7 @@ phases(struct ctx *x, double now)
 		give_back(x);
 		x->deadline = now + cf->timeout + 5;
 	}
-	if (x->finishing) {
+	if (x->finishing && x->closed) {
 		if ((x->delq.n == 0 && x->relq.n == 0 && ctl_busy(x) == 0) ||
 		    now >= x->deadline) {
 			if (x->tab.count > 0 && x->delq.n + x->relq.n + ctl_busy(x) > 0) {
@@ -273,10 +286,16 @@ sleep_ms(const struct ctx *x, double now)
 		if (r->waiting && (d = r->not_before - now) < t)
 			t = d;
 	}
-	if (x->delq.n > 0 && (d = x->delq_since + DELETE_LINGER - now) < t)
+	/*
+	 * A partial delete batch and a heartbeat wait for a free request
+	 * (start_batches()); while there is none, the end of a request, on
+	 * curl's sockets, is what wakes the loop.
+	 */
+	if (x->delq.n > 0 && ctl_busy(x) < x->nctl &&
+	    (d = x->delq_since + DELETE_LINGER - now) < t)
 		t = d;
 	if (x->mode != MODE_DUMP && x->tab.hb_head != NULL &&
-	    (d = x->tab.hb_head->extend_at - now) < t)
+	    ctl_busy(x) < x->nctl - 1 && (d = x->tab.hb_head->extend_at - now) < t)
 		t = d;
 	if (x->deadline > 0 && (d = x->deadline - now) < t)
 		t = d;
@@ -298,13 +317,27 @@ run(const struct config *cf)
 	buf_init(&x.err, 2048);
 	x.last_release = -1;
 	if (cf->check) {
-		if ((code = check_queue(&x)) != 0)
+		if ((code = check_queue(&x)) == STOPPED) {
+			/* The queue did not answer: no "yes" to give. */
+			buf_reset(&x.err);
+			buf_addf(&x.err, "stopped by a signal before the queue answered");
+			code = EX_TEMPFAIL;
+		}
+		if (code != 0)
 			x.err.len ? fatal(&x, code) : (void)(x.status = code);
 		buf_free(&x.queue_url);
 		buf_free(&x.err);
 		return x.status;
 	}
-	if ((code = setup(&x)) != 0) {
+	if ((code = setup(&x)) == STOPPED) {
+		/* Nothing received yet: a signal ends the run as it would later. */
+		if (cf->verbose)
+			warnx("%s: stopping before the first receive",
+			    strsignal(run_last_signal));
+		teardown(&x);
+		return x.status;
+	}
+	if (code != 0) {
 		x.err.len ? fatal(&x, code) : (void)(x.status = code);
 		teardown(&x);
 		return x.status;
@@ -315,12 +348,13 @@ run(const struct config *cf)
 		now = mono_now();
 		on_signal(&x, now);
 		resume_retries(&x, now);
-		start_receives(&x);
 		write_out(&x, now);
 		start_batches(&x, now);
 		phases(&x, now);
 		if (x.done)
 			break;
+		/* After phases: a drain that just ended starts no receive. */
+		start_receives(&x);
 		show_progress(&x, now, 0);
 		nfd = 0;
 		if (x.in_open) {

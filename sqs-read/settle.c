@@ -51,13 +51,21 @@ on_ack_line(struct ctx *x, const char *line, size_t len, double now)
 	if (r == 1)
 		warnx("ack for message %s: %s", mid(m), why);
 	x->acked++;
-	if (a.action == ACK_RELEASE) {
-		hb_unlink(&x->tab, m);
-		m->state = M_RELQ;
-		fifo_push(&x->relq, m);
-	} else {
+	if (a.action == ACK_RELEASE)
+		to_release(x, m);
+	else
 		to_delete(x, m, now);
-	}
+}
+
+void
+to_release(struct ctx *x, struct msg *m)
+{
+	hb_unlink(&x->tab, m);
+	m->state = M_RELQ;
+	if (m->hb_busy)
+		m->release_wait = 1;
+	else
+		fifo_push(&x->relq, m);
 }
 
 void
@@ -216,6 +224,12 @@ on_batch(struct ctx *x, struct req *r, double now)
 			if (res.e[i] == SQS_ENTRY_FAILED && m->state == M_HELD)
 				warnx("message %s: its visibility could not be extended "
 				    "(%s): it may be delivered again", mid(m), res.code[i]);
+			if (m->release_wait) {
+				/* Given back while this was in flight: its turn now. */
+				m->release_wait = 0;
+				if (m->state == M_RELQ)
+					fifo_push(&x->relq, m);
+			}
 			msg_unref(m);
 			continue;
 		}

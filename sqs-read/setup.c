@@ -15,7 +15,11 @@
 
 /* --- set-up ----------------------------------------------------------------- */
 
-/* Waits for r alone to finish: for GetQueueUrl, before anything else runs. */
+/*
+ * Waits for r alone to finish: for GetQueueUrl, before anything else
+ * runs.  Returns 0, a sysexits code with x->err set, or STOPPED when a
+ * signal came first.
+ */
 static int
 call(struct ctx *x, struct req *r, enum sqs_action act)
 {
@@ -30,7 +34,7 @@ call(struct ctx *x, struct req *r, enum sqs_action act)
 		return code;
 	for (;;) {
 		if (run_signals > 0)
-			return EX_TEMPFAIL;
+			return STOPPED;
 		if (curl_multi_perform(x->cl.multi, &running) != CURLM_OK ||
 		    curl_multi_poll(x->cl.multi, NULL, 0, 250, NULL) != CURLM_OK) {
 			buf_addf(&x->err, "curl multi failed");
@@ -109,30 +113,39 @@ setup(struct ctx *x)
 	if (x->mode == MODE_DUMP)
 		warnx("standard input is not a pipe and --delete-after-write was not "
 		    "given: nothing will be deleted");
+	x->nrecv = cf->concurrency;
+	x->nctl = cf->concurrency + 2;
 	if (msgtab_init(&x->tab) == -1 || ack_parser_init(&x->ap) == -1 ||
 	    lr_init(&x->in, 0, ACK_LINE_MAX) == -1) {
 		buf_addf(&x->err, "out of memory");
 		return EX_SOFTWARE;
 	}
 	idset_init(&x->seen, IDSET_MAX);
-	if (out_init(&x->out, 1) == -1) {
+	/*
+	 * Receiving pauses past OUT_PAUSE, so this cap leaves room for the
+	 * longest records every receive in flight can bring: a message
+	 * received always fits.  Memory is taken only as records come.
+	 */
+	if (out_init(&x->out, 1, OUT_PAUSE +
+	    (size_t)x->nrecv * SQS_BATCH_MAX * RECORD_MAX) == -1) {
 		buf_addf(&x->err, "standard output: %s", strerror(errno));
 		return EX_IOERR;
 	}
 	if (x->mode == MODE_RING) {
-		int fl = fcntl(0, F_GETFL);
-		if (fl == -1 || fcntl(0, F_SETFL, fl | O_NONBLOCK) == -1) {
+		if ((x->in_oldfl = fcntl(0, F_GETFL)) == -1 ||
+		    (!(x->in_oldfl & O_NONBLOCK) &&
+		    fcntl(0, F_SETFL, x->in_oldfl | O_NONBLOCK) == -1)) {
 			buf_addf(&x->err, "standard input: %s", strerror(errno));
 			return EX_IOERR;
 		}
+		/* The pipe is shared with whoever gave it: as it was, at the end. */
+		x->in_restore = !(x->in_oldfl & O_NONBLOCK);
 		x->in_open = 1;
 	}
 	if ((code = client_init(&x->cl, cf->endpoint, cf->region, cf->creds,
-	    cf->ca_bundle, cf->retries, &x->err)) != 0)
+	    cf->ca_bundle, cf->retries, x->nrecv + x->nctl, &x->err)) != 0)
 		return code;
 	cloexec_all();
-	x->nrecv = cf->concurrency;
-	x->nctl = cf->concurrency + 2;
 	if ((x->recv = calloc((size_t)x->nrecv, sizeof *x->recv)) == NULL ||
 	    (x->ctl = calloc((size_t)x->nctl, sizeof *x->ctl)) == NULL) {
 		buf_addf(&x->err, "out of memory");
@@ -159,7 +172,7 @@ check_queue(struct ctx *x)
 	int code;
 
 	if ((code = client_init(&x->cl, cf->endpoint, cf->region, cf->creds,
-	    cf->ca_bundle, cf->retries, &x->err)) != 0)
+	    cf->ca_bundle, cf->retries, 1, &x->err)) != 0)
 		goto out;
 	if (req_init(&r) == -1) {
 		buf_addf(&x->err, "curl_easy_init failed");
@@ -208,6 +221,10 @@ teardown(struct ctx *x)
 	lr_free(&x->in);
 	if (!x->closed && out_close(&x->out) == -1 && x->status == 0) {
 		warnx("standard output: %s", strerror(errno));
+		x->status = EX_IOERR;
+	}
+	if (x->in_restore && fcntl(0, F_SETFL, x->in_oldfl) == -1 && x->status == 0) {
+		warnx("standard input: %s", strerror(errno));
 		x->status = EX_IOERR;
 	}
 	out_free(&x->out);

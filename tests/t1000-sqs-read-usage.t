@@ -36,11 +36,13 @@ test_expect_success 'numbers are checked, naming the option and the input' '
 	grep -q "too large" err
 '
 
-test_expect_success 'a missing or second queue is a usage error' '
+test_expect_success 'a missing or second queue is a usage error, said as sqs-read: reason' '
 	test_must_fail --code 64 sqs-read 2>err &&
-	grep -q "usage: missing queue" err &&
+	head -n 1 err >first &&
+	echo "sqs-read: missing queue" >want && test_cmp want first &&
+	sed -n 2p err | grep -q "^usage: sqs-read \[-hv\]" &&
 	test_must_fail --code 64 sqs-read a b 2>err &&
-	grep -q "usage: one queue only" err
+	grep -q "^sqs-read: one queue only$" err
 '
 
 test_expect_success 'a bad endpoint or region is named' '

@@ -105,13 +105,16 @@ test_expect_success 'a released message is received again before --drain ends' '
 	url=$(sqs_create release) &&
 	head -n 50 sent >few && sqs_send "$url" few >/dev/null &&
 	rm -f acks && mkfifo acks &&
-	sqs-read --drain --wait 1 release <acks 2>err | perl -MJSON::PP -ne "
-		\$| = 1; my \$r = decode_json(\$_);
-		print STDERR \$_;
-		print encode_json({ receipt_handle => \$r->{receipt_handle},
-		    message_id => \$r->{message_id},
-		    status => \$r->{receive_count} == 1 ? q(released) : q(loaded) }), qq(\n);
-	" >acks 2>out &&
+	{
+		sqs-read --drain --wait 1 release <acks 2>err | perl -MJSON::PP -ne "
+			\$| = 1; my \$r = decode_json(\$_);
+			print STDERR \$_;
+			print encode_json({ receipt_handle => \$r->{receipt_handle},
+			    message_id => \$r->{message_id},
+			    status => \$r->{receive_count} == 1 ? q(released) : q(loaded) }), qq(\n);
+		" >acks 2>out
+		test "${PIPESTATUS[*]}" = "0 0"
+	} &&
 	test "$(wc -l <out)" = 100 &&
 	perl -MJSON::PP -ne "\$c{decode_json(\$_)->{receive_count}}++;
 	    END { exit !(\$c{1} == 50 && \$c{2} == 50) }" out &&
@@ -155,16 +158,71 @@ test_expect_success 'acks that end early are a lost peer: exit 74' '
 	grep -q "acks ended early" err
 '
 
+# Records in the pipe when its reader dies were written, and may be
+# deleted already (the manual says so): never more than were written.
 test_expect_success 'a reader that goes away is a lost peer: exit 74, nothing unwritten deleted' '
 	url=$(sqs_create epipe) &&
 	sqs_send "$url" sent >/dev/null &&
-	{ sqs-read --wait 1 --delete-after-write epipe 2>err; echo $? >status; } |
+	{ sqs-read -v --wait 1 --delete-after-write epipe 2>err; echo $? >status; } |
 	    head -n 1 >/dev/null &&
 	test_wait_for "test -s status" 30 &&
 	test "$(cat status)" = 74 &&
 	grep -q "the reader has gone" err &&
+	written=$(sed -n "s/.*done: received [0-9]*, written \([0-9]*\),.*/\1/p" err) &&
+	deleted=$(sed -n "s/.*done: .*, deleted \([0-9]*\),.*/\1/p" err) &&
 	left=$(sqs_count "$url" | awk "{ print \$1 + \$2 }") &&
-	test "$left" -gt 0 && test "$left" -lt 3000
+	echo "written $written, deleted $deleted, left $left" &&
+	test -n "$written" && test -n "$deleted" &&
+	test $((3000 - left)) = "$deleted" &&
+	test "$deleted" -le "$written"
+'
+
+test_expect_success 'setup: an empty queue' '
+	sqs_create nbin >/dev/null &&
+	rm -f in && mkfifo in
+'
+
+test_expect_success 'standard input is left blocking at the end, as it came' '
+	{
+		sqs-read -v --drain --wait 1 nbin >/dev/null 2>err
+		st=$?
+		perl -MFcntl -e "exit((fcntl(STDIN, F_GETFL, 0) & O_NONBLOCK) ? 1 : 0)" &&
+		test $st = 0
+	} <in &
+	pid=$!
+	exec 9>in &&
+	test_wait_for "grep -q \"the queue is drained\" err" 30 &&
+	exec 9>&- &&
+	wait $pid
+'
+
+test_expect_success 'setup: 50 messages of 10 kB' '
+	url=$(sqs_create cut) &&
+	perl -e "print q(y) x 10007, qq(\n) for 1 .. 50" >tenk &&
+	sqs_send "$url" tenk >/dev/null &&
+	rm -f acks recs go && mkfifo acks recs
+'
+
+# The reader takes nothing until the deadline has passed: the pipe is
+# full, most likely in the middle of a record.
+test_expect_success 'at the shutdown deadline, the reader still gets whole records only' '
+	sqs-read -v --shutdown-timeout 1 --wait 1 cut <acks >recs 2>err &
+	RING_PID=$!
+	exec 9>acks
+	{ test_wait_for "test -e go" 60; cat; } <recs >out 9>&- &
+	reader=$!
+	test_wait_for "test \"\$(sqs_count $url)\" = \"0 50\"" 30 &&
+	kill -TERM $RING_PID &&
+	test_wait_for "grep -q \"no ack after 1 s: giving 50 messages back\" err" 30 &&
+	touch go &&
+	exec 9>&- &&
+	ring_wait 0 &&
+	wait $reader &&
+	n=$(wc -l <out) && echo "$n records out" &&
+	test "$n" -gt 0 && test "$n" -lt 50 &&
+	test -z "$(tail -c 1 out)" &&
+	perl -MJSON::PP -ne "exit 1 unless length(decode_json(\$_)->{body}) == 10007" out &&
+	test_wait_for "test \"\$(sqs_count $url)\" = \"50 0\"" 30
 '
 
 test_done

@@ -140,4 +140,95 @@ test_expect_success 'AWS_CA_BUNDLE makes it trusted' '
 	test "$(fake_count sig true)" -gt 0
 '
 
+head -n 50 sent >fifty
+fake_sqs '{'"$secrets"', "rules": [{"action": "DeleteMessageBatch", "reply": {"delayMs": 3000}}]}'
+test_expect_success 'while every delete request is slow, it waits without spinning' '
+	url=$(sqs_create stall) && sqs_send "$url" fifty >/dev/null &&
+	# -c 1: three delete requests for five batches, each answered in 3 s
+	/usr/bin/time -f "%U %S" -o cpu sqs-read -e "$FAKE" -c 1 --drain --wait 1 \
+	    --delete-after-write "$url" >out 2>err &&
+	test "$(wc -l <out)" = 50 &&
+	test "$(sqs_count "$url")" = "0 0" &&
+	test "$(fake_count action DeleteMessageBatch)" -ge 5 &&
+	# about 6 s of waiting: well under a second of CPU, where a busy loop burns most of it
+	awk "{ s = \$1 + \$2 } END { print s; exit !(NR == 1 && s < 1) }" cpu
+'
+
+fake_sqs '{'"$secrets"', "rules": [{"action": "ChangeMessageVisibilityBatch", "heartbeat": true, "reply": {"delayMs": 1500}}]}'
+test_expect_success 'setup: a queue of 20' '
+	url=$(sqs_create racing) && head -n 20 sent >few && sqs_send "$url" few >/dev/null &&
+	rm -f acks go status && mkfifo acks
+'
+
+test_expect_success 'a message given back while its visibility is being extended is released after, and comes again' '
+	# the acker gives each message back on its first delivery, loads it on
+	# the second, and starts only once an extension is on its way
+	{
+		sqs-read -e "$FAKE" -c 1 --drain --wait 1 --visibility 4 "$url" <acks 2>err |
+		perl -MJSON::PP -ne "
+			\$| = 1; my \$r = decode_json(\$_); print STDERR \$_;
+			select(undef, undef, undef, 0.05) until -e q(go);
+			print encode_json({ receipt_handle => \$r->{receipt_handle},
+			    message_id => \$r->{message_id},
+			    status => \$r->{receive_count} == 1 ? q(released) : q(loaded) }), qq(\n);
+		" >acks 2>out
+		echo "${PIPESTATUS[*]}" >status
+	} &
+	test_wait_for "test \$(fake_count heartbeat true) -ge 1" 30 &&
+	touch go &&
+	test_wait_for "test -s status" 60 &&
+	test "$(cat status)" = "0 0" &&
+	test "$(fake_count raced true)" = 0 &&
+	test "$(fake_count raced false)" -ge 1 &&
+	test "$(wc -l <out)" = 40 &&
+	test "$(sqs_count "$url")" = "0 0"
+'
+
+fake_sqs '{'"$secrets"', "rules": [{"action": "ReceiveMessage", "times": 1, "reply": {"corruptMd5": true}}]}'
+test_expect_success 'a body whose MD5 does not match is named by id, neither written nor deleted' '
+	fill md5 &&
+	sqs-read -e "$FAKE" --drain --wait 1 --visibility 60 --delete-after-write md5 \
+	    >out 2>err &&
+	id=$(perl -MJSON::PP -ne "my \$j = decode_json(\$_);
+	    print \$j->{id} if \$j->{action} eq q(corrupted)" "$FAKE_LOG") &&
+	test -n "$id" &&
+	grep -q "^sqs-read: message $id: MD5OfBody does not match the body: not written, not deleted$" err &&
+	test "$(wc -l <out)" = 199 &&
+	test_must_fail grep -q -F "$id" out &&
+	test "$(sqs_count "$url")" = "0 1"
+'
+
+fake_sqs '{'"$secrets"', "rules": [{"action": "ReceiveMessage", "skip": 1, "times": 1, "reply": {"delayMs": 4000}}]}'
+test_expect_success 'the end of a drain lets receives in flight finish, and writes what they bring' '
+	url=$(sqs_create late) &&
+	# visible in 2 s: after the first receive found the queue empty, before
+	# the second, held back 4 s, reaches the queue
+	sqs_call SendMessage "{\"QueueUrl\":\"$url\",\"MessageBody\":\"late\",\"DelaySeconds\":2}" \
+	    >/dev/null &&
+	sqs-read -e "$FAKE" -c 2 --drain --wait 1 --visibility 60 --delete-after-write "$url" \
+	    >out 2>err &&
+	test "$(fake_count rule delayMs)" = 1 &&
+	test "$(wc -l <out)" = 1 &&
+	test "$(sqs_count "$url")" = "0 0"
+'
+
+fake_sqs '{'"$secrets"', "rules": [{"action": "GetQueueUrl", "reply": {"hang": true}}]}'
+test_expect_success 'a signal while the queue is looked up ends a run with 0' '
+	sqs-read -e "$FAKE" --wait 1 some-queue </dev/null >out 2>err &
+	pid=$!
+	test_wait_for "test \$(fake_count action GetQueueUrl) = 1" 30 &&
+	kill -TERM $pid &&
+	{ wait $pid; test $? = 0; } &&
+	test ! -s out
+'
+
+test_expect_success 'and a --check with 75: the queue did not answer' '
+	sqs-read -e "$FAKE" --check some-queue </dev/null >out 2>err &
+	pid=$!
+	test_wait_for "test \$(fake_count action GetQueueUrl) = 2" 30 &&
+	kill -TERM $pid &&
+	{ wait $pid; test $? = 75; } &&
+	grep -q "^sqs-read: stopped by a signal before the queue answered$" err
+'
+
 test_done

@@ -128,6 +128,13 @@ test_expect_success 'IMDSv2 gives the instance role credentials, token first' '
 	head -n 1 "$FAKE_LOG" | grep -q imds-token
 '
 
+# receive_keys: how many keys signed the ReceiveMessage calls logged.
+receive_keys() {
+	perl -MJSON::PP -ne 'my $j = decode_json($_);
+	    print $j->{key}, "\n" if $j->{action} eq "ReceiveMessage"' "$FAKE_LOG" |
+	    sort -u | wc -l
+}
+
 test_expect_success 'temporary credentials are refreshed before they expire' '
 	: >"$FAKE_LOG"
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
@@ -135,13 +142,41 @@ test_expect_success 'temporary credentials are refreshed before they expire' '
 	    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=$TMP/token \
 	    sqs-read -e "$FAKE" -c 1 --wait 1 "$queue" </dev/null >out 2>err &
 	pid=$!
-	test_wait_for "test \$(fake_count action container) -ge 3" 30 &&
+	test_wait_for "test \$(receive_keys) -ge 3" 30 &&
 	kill -TERM $pid && wait $pid &&
-	keys=$(perl -MJSON::PP -ne "my \$j = decode_json(\$_);
-	    print \$j->{key}, qq(\n) if \$j->{action} eq q(ReceiveMessage)" "$FAKE_LOG" |
-	    sort -u | wc -l) &&
-	test "$keys" -ge 3 &&
+	test "$(fake_count action container)" -ge 3 &&
 	test "$(fake_count sig false)" = 0
+'
+
+"$TOOLS/gen-logins" 40 >forty || exit 1
+fake_sqs '{"secrets": {"AKIDEXAMPLETEST": "test-secret-not-real"}, "token": "Bearer container-token",
+	"lifetime": 8, "rules": [{"action": "container", "skip": 1, "reply": {"delayMs": 3000}}]}'
+# One ack every 0.2 s: the refresh, due 4 s in and answered 3 s later,
+# comes in the middle.  Requests logged while it was unanswered were
+# sent while sqs-read waited for it.
+test_expect_success 'acks are read and deletes sent while the credentials endpoint is slow' '
+	url=$(sqs_create slow-creds) && sqs_send "$url" forty >/dev/null &&
+	rm -f acks && mkfifo acks &&
+	{
+		env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+		    AWS_CONTAINER_CREDENTIALS_FULL_URI="$FAKE/creds" \
+		    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=$TMP/token \
+		    sqs-read -e "$FAKE" -c 1 --drain --wait 1 "$url" <acks 2>err |
+		perl -MJSON::PP -ne "
+			\$| = 1; select(undef, undef, undef, 0.2); my \$r = decode_json(\$_);
+			print encode_json({ receipt_handle => \$r->{receipt_handle},
+			    message_id => \$r->{message_id}, status => q(loaded) }), qq(\n);
+		" >acks
+		test "${PIPESTATUS[*]}" = "0 0"
+	} &&
+	test "$(fake_count action container)" -ge 2 &&
+	during=$(perl -MJSON::PP -ne "my \$j = decode_json(\$_);
+	    \$n++ if \$j->{action} eq q(DeleteMessageBatch) && \$j->{credsPending};
+	    END { print \$n + 0 }" "$FAKE_LOG") &&
+	echo "deletes sent while the credentials were on their way: $during" &&
+	test "$during" -ge 5 &&
+	test "$(fake_count sig false)" = 0 &&
+	test "$(sqs_count "$url")" = "0 0"
 '
 
 test_done

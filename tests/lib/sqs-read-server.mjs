@@ -14,9 +14,13 @@
 //   token      the container Authorization token required, if any
 //   lifetime   seconds the issued credentials last (default 3600)
 //   log        file: one JSON line per request (action, key, token, sig)
-//   rules      [{action, skip, times, reply}] tried in order; a rule
-//              matches an action ("*" for any) after skipping `skip`
-//              matching calls, `times` times (default for ever).  reply:
+//   rules      [{action, skip, times, heartbeat, reply}] tried in order; a
+//              rule matches an action ("*" for any SQS action;
+//              "container" for the container credentials endpoint, named
+//              only) after skipping `skip` matching calls, `times` times
+//              (default for ever); with heartbeat: true, only a
+//              ChangeMessageVisibilityBatch that extends (every
+//              VisibilityTimeout above 0).  reply:
 //                {status, body, headers}  answer this
 //                {garbage: true}          200 with a body that is not JSON
 //                {delayMs: N}             forward, N ms late
@@ -26,6 +30,18 @@
 //                {failEntries: [i...], senderFault, code}
 //                                         forward a batch without entries i
 //                                         and report those as Failed
+//                {corruptMd5: true}       forward, then spoil the MD5OfBody
+//                                         of the answer's first message
+//                                         (logged as {action: "corrupted", id})
+//                {astral: N}              forward, then put code point N for
+//                                         each @ in the bodies, MD5OfBody
+//                                         made anew (the emulator refuses
+//                                         characters beyond U+FFFF)
+//              the container endpoint takes delayMs alone.
+// Each SQS request's log line also says whether a credentials request
+// was being answered meanwhile (credsPending), and, for a visibility
+// batch that gives a message back (VisibilityTimeout 0), whether an
+// extension of the same receipt handle was still unanswered (raced).
 // Prints the port it listens on.
 import { createServer as http } from "node:http";
 import { createServer as https } from "node:https";
@@ -42,6 +58,8 @@ const rules = (plan.rules ?? []).map((r) => ({ ...r, seen: 0, used: 0 }));
 const secrets = { ...(plan.secrets ?? {}) };
 const tokens = {};
 let issued = 0;
+let credsPending = 0;
+const extending = new Map();	// receipt handle -> extensions unanswered
 
 class Sha256 {
 	constructor(secret) {
@@ -114,9 +132,19 @@ async function forward(req, body, res, delay) {
 	return { status: r.status, text, headers: h };
 }
 
-function pick(action) {
+// Whether a visibility batch body extends every entry (a heartbeat).
+function isHeartbeat(action, body) {
+	if (action !== "ChangeMessageVisibilityBatch") return false;
+	try {
+		const e = JSON.parse(body).Entries ?? [];
+		return e.length > 0 && e.every((x) => x.VisibilityTimeout > 0);
+	} catch { return false; }
+}
+
+function pick(action, body) {
 	for (const r of rules) {
-		if (r.action !== "*" && r.action !== action) continue;
+		if (r.action !== action && !(r.action === "*" && action !== "container")) continue;
+		if (r.heartbeat && !isHeartbeat(action, body)) continue;
 		r.seen++;
 		if (r.seen <= (r.skip ?? 0)) continue;
 		if (r.times !== undefined && r.used >= r.times) continue;
@@ -129,7 +157,8 @@ function pick(action) {
 async function sqs(req, body, res) {
 	const action = (req.headers["x-amz-target"] ?? "").replace(/^AmazonSQS\./, "");
 	const v = await verify(req, body);
-	const entry = { action, key: v.key, token: req.headers["x-amz-security-token"] ?? null, sig: v.ok };
+	const entry = { action, key: v.key, token: req.headers["x-amz-security-token"] ?? null, sig: v.ok,
+	    credsPending: credsPending > 0 };
 	if (!v.ok) {
 		entry.why = v.why;
 		log(entry);
@@ -140,9 +169,21 @@ async function sqs(req, body, res) {
 		log(entry);
 		return reply(res, 400, { __type: "com.amazonaws.sqs#InvalidAction", message: entry.why });
 	}
-	const rule = pick(action);
+	const rule = pick(action, body);
 	entry.rule = !rule ? null : rule.failEntries ? "failEntries" : rule.garbage ? "garbage" :
-	    rule.hang ? "hang" : rule.delayMs ? "delayMs" : rule.padTo ? "padTo" : "status";
+	    rule.hang ? "hang" : rule.delayMs ? "delayMs" : rule.padTo ? "padTo" :
+	    rule.corruptMd5 ? "corruptMd5" : rule.astral ? "astral" : "status";
+	let extended = [];
+	if (action === "ChangeMessageVisibilityBatch") {
+		const e = JSON.parse(body).Entries ?? [];
+		if (isHeartbeat(action, body)) {
+			extended = e.map((x) => x.ReceiptHandle);
+			for (const h of extended) extending.set(h, (extending.get(h) ?? 0) + 1);
+			entry.heartbeat = true;
+		} else {
+			entry.raced = e.some((x) => x.VisibilityTimeout === 0 && extending.has(x.ReceiptHandle));
+		}
+	}
 	if (rule && rule.failEntries) {
 		const j = JSON.parse(body);
 		const fail = new Set(rule.failEntries);
@@ -167,6 +208,26 @@ async function sqs(req, body, res) {
 	if (rule && rule.status)
 		return reply(res, rule.status, rule.body ?? "", rule.headers ?? {});
 	const r = await forward(req, body, res, rule?.delayMs);
+	for (const h of extended) {
+		const n = extending.get(h) - 1;
+		if (n > 0) extending.set(h, n); else extending.delete(h);
+	}
+	if (rule && rule.corruptMd5 && r.status === 200) {
+		const j = JSON.parse(r.text);
+		if (j.Messages && j.Messages.length > 0) {
+			j.Messages[0].MD5OfBody = "0123456789abcdef0123456789abcdef";
+			log({ action: "corrupted", id: j.Messages[0].MessageId });
+			r.text = JSON.stringify(j);
+		}
+	}
+	if (rule && rule.astral && r.status === 200) {
+		const j = JSON.parse(r.text);
+		for (const m of j.Messages ?? []) {
+			m.Body = m.Body.replaceAll("@", String.fromCodePoint(rule.astral));
+			m.MD5OfBody = createHash("md5").update(m.Body, "utf8").digest("hex");
+		}
+		r.text = JSON.stringify(j);
+	}
 	if (rule && rule.padTo) {
 		const n = Buffer.byteLength(r.text);
 		if (n < rule.padTo) r.text += " ".repeat(rule.padTo - n);
@@ -182,7 +243,13 @@ async function handle(req, res) {
 	if (path === "/creds") {
 		const want = plan.token;
 		const ok = !want || req.headers.authorization === want;
+		const rule = pick("container", body);
 		log({ action: "container", ok });
+		if (rule && rule.delayMs) {
+			credsPending++;
+			await new Promise((r) => setTimeout(r, rule.delayMs));
+			credsPending--;
+		}
 		return ok ? reply(res, 200, issue()) : reply(res, 401, "unauthorized");
 	}
 	if (path === "/latest/api/token" && req.method === "PUT") {

@@ -47,12 +47,15 @@ main(void)
 	msgtab_free(&t);
 
 	idset_init(&s, 5000);
+	ok(!idset_has(&s, "00000007-id", 11), "an empty set has nothing");
 	for (i = 0, found = 0; i < 5000; i++) {
 		snprintf(id, sizeof id, "%08x-id", i);
 		found += idset_add(&s, id, strlen(id));
 	}
 	is_int(found, 5000, "5000 new ids");
 	ok(idset_add(&s, "00000007-id", 11) == 0, "one seen before");
+	ok(idset_has(&s, "00000007-id", 11) && !idset_has(&s, "00000007-i", 10),
+	    "looked up without adding");
 	ok(idset_add(&s, "brand-new", 9) == -1, "past the cap: full");
 	idset_free(&s);
 	return done_testing();

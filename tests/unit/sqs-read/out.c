@@ -14,14 +14,16 @@ main(void)
 	struct out o;
 	struct sqs_msg m = { .id = "i", .idlen = 1, .handle = "h", .hlen = 1,
 	    .body = "b", .blen = 1, .sent_ts = 5, .recv_count = 2 };
-	char body[200000], got[64];
-	int p[2], r, fl;
+	char body[200000], got[64], chunk[65536], last;
+	int p[2], r, fl, d;
 	ssize_t n;
+	size_t left, total;
 
 	signal(SIGPIPE, SIG_IGN);	/* as sqs-read does */
 	memset(body, 'x', sizeof body);
 	ok(pipe(p) == 0, "a pipe");
-	ok(out_init(&o, p[1]) == 0 && o.nonblock && !o.regular, "a pipe goes non-blocking");
+	ok(out_init(&o, p[1], 64 << 20) == 0 && o.nonblock && o.restore && !o.regular,
+	    "a pipe goes non-blocking");
 	ok(out_record(&o, &m) == 0, "a record");
 	is_int((long long)o.appended, (long long)out_pending(&o), "counted as appended");
 	m.body = body;
@@ -36,9 +38,41 @@ main(void)
 	while ((r = out_flush(&o)) == 1)
 		;
 	ok(r == -1 && errno == EPIPE, "a reader gone is EPIPE");
-	ok(out_close(&o) == 0, "close");
+	ok((d = dup(p[1])) != -1 && out_close(&o) == 0, "close");
+	ok(!(fcntl(d, F_GETFL) & O_NONBLOCK), "the pipe is blocking again, as it came");
+	close(d);
 	fl = fcntl(p[1], F_GETFL);
 	ok(fl != -1, "the descriptor is reused for /dev/null, never left free");
+	out_free(&o);
+
+	/* A pipe that came non-blocking is polled, and left so. */
+	ok(pipe(p) == 0 && fcntl(p[1], F_SETFL, O_NONBLOCK) == 0, "a non-blocking pipe");
+	ok(out_init(&o, p[1], 64 << 20) == 0 && o.nonblock && !o.restore,
+	    "taken as non-blocking, not ours to restore");
+	ok(out_record(&o, &m) == 0 && out_record(&o, &m) == 0 && out_record(&o, &m) == 0,
+	    "three big records");
+	ok(out_flush(&o) == 1 && o.midline, "the pipe fills in the middle of one");
+	left = out_cut(&o);
+	ok(left > 0 && left < sizeof body, "cut: only the rest of the record begun is left");
+	is_int((long long)o.appended, (long long)(o.written + left),
+	    "what was appended counts the records dropped no more");
+	ok(fcntl(p[0], F_SETFL, O_NONBLOCK) == 0, "the reader does not block");
+	total = 0;
+	last = 0;
+	do {
+		r = out_flush(&o);
+		while ((n = read(p[0], chunk, sizeof chunk)) > 0) {
+			total += (size_t)n;
+			last = chunk[n - 1];
+		}
+	} while (r == 1);
+	ok(r == 0 && total == o.written && last == '\n',
+	    "the reader's last byte ends a record");
+	ok(total > sizeof body && total < 2 * sizeof body, "one record and no more");
+	ok((d = dup(p[1])) != -1 && out_close(&o) == 0 && (fcntl(d, F_GETFL) & O_NONBLOCK),
+	    "closed, still non-blocking: the flag was not ours to clear");
+	close(d);
+	close(p[0]);
 	out_free(&o);
 	return done_testing();
 }

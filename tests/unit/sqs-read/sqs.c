@@ -68,22 +68,16 @@ main(void)
 	buf_free(&s.rec);
 	memset(&s, 0, sizeof s);
 	buf_init(&s.rec, 1 << 20);
+	/* The MD5 of the unescaped body: 01 09 22 5c 2f c3a9 f09f9880 e280a8. */
 	resp = "{\"Messages\":[{\"MessageId\":\"m\",\"ReceiptHandle\":\"r\","
-	    "\"MD5OfBody\":\"9852b1b0f2bd94f5c6da4b10ad2e7e93\","
+	    "\"MD5OfBody\":\"4f125934d90d3ff379eb98ddcb225ade\","
 	    "\"Body\":\"\\u0001\\t\\\"\\\\\\/\\u00e9\\ud83d\\ude00\\u2028\"}]}";
 	is_int(sqs_parse_receive(&p, resp, strlen(resp), collect, &s, &err), 1, "escapes");
-	ok(s.problem[0] == NULL || strstr(s.problem[0], "MD5") != NULL, "parsed");
-	{
-		/* Whatever the MD5 says, a record round-trips its body. */
-		struct sqs_msg m = { .id = "m", .idlen = 1, .handle = "r", .hlen = 1,
-		    .body = "\x01\t\"\\/\xc3\xa9\xf0\x9f\x98\x80\xe2\x80\xa8", .blen = 14,
-		    .sent_ts = -1, .recv_count = -1 };
-		buf_reset(&b);
-		record_put(&b, &m);
-		is_str(buf_cstr(&b), "{\"message_id\":\"m\",\"receipt_handle\":\"r\",\"body\":"
-		    "\"\\u0001\\t\\\"\\\\/\xc3\xa9\xf0\x9f\x98\x80\xe2\x80\xa8\"}\n",
-		    "control characters escaped, UTF-8 kept");
-	}
+	ok(s.problem[0] == NULL, "escapes undone before the MD5 is checked: %s",
+	    s.problem[0] ? s.problem[0] : "matches");
+	is_str(buf_cstr(&s.rec), "{\"message_id\":\"m\",\"receipt_handle\":\"r\",\"body\":"
+	    "\"\\u0001\\t\\\"\\\\/\xc3\xa9\xf0\x9f\x98\x80\xe2\x80\xa8\"}\n",
+	    "its record: control characters escaped, a surrogate pair as UTF-8, UTF-8 kept");
 	buf_free(&s.rec);
 
 	ok(sqs_parse_receive(&p, "{}", 2, collect, &s, &err) == 0, "no Messages: empty");
