@@ -126,7 +126,7 @@ req_free(struct req *r)
 {
 	if (r->easy != NULL)
 		curl_easy_cleanup(r->easy);
-	curl_slist_free_all(r->hdrs);
+	slist_wipe(r->hdrs);
 	buf_free(&r->body);
 	buf_free(&r->resp);
 	buf_free(&r->why);
@@ -215,8 +215,9 @@ refresh_outcome(struct client *c, int code, struct buf *why)
 			    creds_source_name(c->creds->src), buf_cstr(why));
 	} else {
 		buf_reset(&c->refresh_err);
-		buf_addf(&c->refresh_err, "credentials from %s expired and could not "
-		    "be refreshed: %s", creds_source_name(c->creds->src), buf_cstr(why));
+		buf_addf(&c->refresh_err, "credentials from %s %s and could not "
+		    "be refreshed: %s", creds_source_name(c->creds->src),
+		    c->creds->stale ? "were refused as expired" : "expired", buf_cstr(why));
 		c->refresh_code = code;
 	}
 	buf_reset(why);
@@ -239,13 +240,21 @@ client_start(struct client *c, struct req *r, enum sqs_action act, struct buf *e
 		buf_adds(err, buf_cstr(&c->refresh_err));
 		return c->refresh_code;
 	}
-	if (c->refresh.busy && !creds_usable(c->creds, now)) {
-		/* Signed with what has expired it would be refused: it waits. */
+	if (!creds_usable(c->creds, now)) {
+		/*
+		 * Signed with what has expired, or what the service refused,
+		 * it would be refused: it waits for new credentials, which
+		 * are on their way or sought again at refresh_at.
+		 */
+		double wait = CREDS_WAIT;
+		if (!c->refresh.busy && c->creds->refresh_at > now &&
+		    (double)(c->creds->refresh_at - now) > wait)
+			wait = (double)(c->creds->refresh_at - now);
 		if (r->busy)
 			client_abort(c, r);
 		r->act = act;
 		r->waiting = 1;
-		r->not_before = mono_now() + CREDS_WAIT;
+		r->not_before = mono_now() + wait;
 		return 0;
 	}
 	if (r->busy)
@@ -254,13 +263,14 @@ client_start(struct client *c, struct req *r, enum sqs_action act, struct buf *e
 	r->waiting = 0;
 	r->reqid[0] = r->qerr[0] = r->cerr[0] = '\0';
 	buf_reset(&r->resp);
-	curl_slist_free_all(r->hdrs);
+	slist_wipe(r->hdrs);
 	r->hdrs = NULL;
 	snprintf(target, sizeof target, "AmazonSQS.%s", sqs_action_name(act));
 	if (sign(c, r, target, &r->hdrs) == -1) {
 		buf_addf(err, "%s: could not sign the request", sqs_action_name(act));
 		return EX_SOFTWARE;
 	}
+	r->creds_gen = c->creds->gen;
 	/* What never changes is set once; connections stay with the handle. */
 	if (!r->ready) {
 		if (curl_easy_setopt(e, CURLOPT_URL, buf_cstr(&c->ep.url)) != CURLE_OK ||
@@ -377,6 +387,9 @@ client_done(struct client *c, enum client_result *res, int *code, struct buf *er
 	}
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 200) {
+		/* Credentials fetched after a refusal work: the next refusal is news. */
+		if (r->creds_gen == c->creds->gen)
+			c->creds->renewed = 0;
 		*res = CL_OK;
 		return r;
 	}
@@ -390,16 +403,25 @@ client_done(struct client *c, enum client_result *res, int *code, struct buf *er
 		req_id_note(r, &r->why);
 		return r;
 	case SQS_EXPIRED:
+		/*
+		 * Temporary credentials are fetched anew and r tried again
+		 * with them: once when they are the ones r was signed with,
+		 * once more if others have come since.  Credentials fetched
+		 * because the last were refused, and refused before any
+		 * request with them succeeded, will not do better.
+		 */
 		if ((c->creds->src == CREDS_CONTAINER || c->creds->src == CREDS_IMDS) &&
-		    r->attempt == 0) {
-			creds_expire(c->creds);
+		    (r->creds_gen != c->creds->gen || !c->creds->renewed)) {
+			if (r->creds_gen == c->creds->gen)
+				creds_expire(c->creds, time(NULL));
 			*res = CL_RETRY;
 			buf_addf(&r->why, "credentials expired (%s)", e.code);
 			return r;
 		}
 		*code = EX_CONFIG;
-		buf_addf(err, "%s: the credentials from %s have expired (%s)", act,
-		    creds_source_name(c->creds->src), e.code);
+		buf_addf(err, "%s: the credentials from %s have expired (%s)%s", act,
+		    creds_source_name(c->creds->src), e.code, c->creds->renewed ?
+		    ", though fetched anew after the last were refused" : "");
 		break;
 	case SQS_NO_QUEUE:
 		*code = EX_NOINPUT;

@@ -36,6 +36,7 @@ struct req {
 	double not_before;
 	double sent_at;			/* when it was last started */
 	int attempt;			/* failures so far */
+	unsigned creds_gen;		/* the credentials it was signed with (creds.gen) */
 	long timeout_ms;
 	struct buf why;			/* the last failure, for the final message */
 	char cerr[CURL_ERROR_SIZE];	/* curl's own words on a failure */
@@ -77,10 +78,10 @@ void req_free(struct req *r);
 
 /*
  * Signs r's body for action act and starts it.  Starts a refresh of the
- * credentials when one is due; while it runs after they have expired, r
- * is not started but left waiting (r->waiting, a retry due shortly
- * without an attempt counted).  Returns 0, or a sysexits code with err
- * set.
+ * credentials when one is due; while they are not usable (expired, or
+ * refused by the service), r is not started but left waiting
+ * (r->waiting, a retry due when new ones may have come, without an
+ * attempt counted).  Returns 0, or a sysexits code with err set.
  */
 int client_start(struct client *c, struct req *r, enum sqs_action act,
     struct buf *err);

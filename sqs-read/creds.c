@@ -31,6 +31,17 @@ buf_wipe(struct buf *b)
 	buf_free(b);
 }
 
+void
+slist_wipe(struct curl_slist *l)
+{
+	struct curl_slist *n;
+
+	for (n = l; n != NULL; n = n->next)
+		if (n->data != NULL)
+			OPENSSL_cleanse(n->data, strlen(n->data));
+	curl_slist_free_all(l);
+}
+
 static const char *
 env(const char *name)
 {
@@ -454,8 +465,8 @@ out:
 
 /*
  * The steps of a fetch: the container endpoint takes one request; IMDS
- * a session token, the role name (the first time only), then the
- * credentials.
+ * a session token, the role name (the first time, and again when the
+ * role kept has no credentials any more: 404), then the credentials.
  */
 enum { F_CONTAINER, F_IMDS_TOKEN, F_IMDS_ROLE, F_IMDS_CREDS };
 
@@ -499,7 +510,7 @@ request(struct creds_fetch *f, const char *method, struct buf *err)
 static int
 step_prepare(struct creds_fetch *f, struct buf *err)
 {
-	curl_slist_free_all(f->hdrs);
+	slist_wipe(f->hdrs);
 	f->hdrs = NULL;
 	buf_reset(&f->url);
 	switch (f->step) {
@@ -550,6 +561,16 @@ step_done(struct creds_fetch *f, CURLcode rc, time_t now, struct buf *err)
 	switch (f->step) {
 	case F_CONTAINER:
 	case F_IMDS_CREDS:
+		if (status == 404 && f->step == F_IMDS_CREDS && f->role_kept) {
+			/*
+			 * The role name kept from an earlier fetch is gone (the
+			 * instance profile was changed): ask for it again.
+			 */
+			buf_reset(&f->n.role);
+			f->role_kept = 0;
+			f->step = F_IMDS_ROLE;
+			break;
+		}
 		if (status != 200) {
 			buf_addf(err, f->step == F_CONTAINER ? "HTTP %ld" :
 			    "credentials request answered HTTP %ld", status);
@@ -568,7 +589,8 @@ step_done(struct creds_fetch *f, CURLcode rc, time_t now, struct buf *err)
 			buf_addf(err, "out of memory");
 			return -1;
 		}
-		f->step = f->n.role.len == 0 ? F_IMDS_ROLE : F_IMDS_CREDS;
+		f->role_kept = f->n.role.len > 0;
+		f->step = f->role_kept ? F_IMDS_CREDS : F_IMDS_ROLE;
 		break;
 	case F_IMDS_ROLE:
 		n = f->resp.len > 0 ? strcspn(f->resp.data, "\r\n") : 0;
@@ -603,7 +625,7 @@ creds_fetch_init(struct creds_fetch *f)
 static void
 fetch_clear(struct creds_fetch *f)
 {
-	curl_slist_free_all(f->hdrs);
+	slist_wipe(f->hdrs);
 	f->hdrs = NULL;
 	creds_free(&f->n);
 	creds_init(&f->n);
@@ -645,12 +667,20 @@ fetch_begin(struct creds_fetch *f, const struct creds *c, struct buf *err)
 	return step_prepare(f, err);
 }
 
-/* The fetched credentials replace c's (wiped). */
+/*
+ * The fetched credentials replace c's (wiped), as the next generation;
+ * renewed if they replace credentials the service refused.
+ */
 static void
 fetch_take(struct creds_fetch *f, struct creds *c)
 {
+	unsigned gen = c->gen;
+	int stale = c->stale;
+
 	creds_free(c);
 	*c = f->n;
+	c->gen = gen + 1;
+	c->renewed = stale;
 	creds_init(&f->n);
 }
 
@@ -846,20 +876,41 @@ creds_usable(const struct creds *c, time_t now)
 }
 
 void
-creds_expire(struct creds *c)
+creds_expire(struct creds *c, time_t now)
 {
-	if (c->src == CREDS_CONTAINER || c->src == CREDS_IMDS) {
-		c->refresh_at = 1;
+	if (c->src != CREDS_CONTAINER && c->src != CREDS_IMDS)
+		return;
+	if (!c->stale) {
 		c->stale = 1;
+		c->stale_since = now;
+		c->fails = 0;
+		c->refresh_at = 1;
 	}
 }
 
-/* After a failed fetch: keeps what still works, and tries again soon. */
+/*
+ * After a failed fetch: keeps what still works, and tries again later.
+ * Refused credentials block every request, so new ones are sought again
+ * within seconds (1, 2, 4, then every 5), until the stated expiry or
+ * CREDS_STALE_MAX, whichever comes first; working ones are kept while
+ * the next try waits longer.
+ */
 static int
 refresh_failed(struct creds *c, time_t now)
 {
-	time_t left = c->expires - now;
+	time_t left = c->expires - now, until, wait;
 
+	if (c->stale) {
+		until = c->stale_since + CREDS_STALE_MAX;
+		if (c->expires != 0 && c->expires < until)
+			until = c->expires;
+		if (now >= until)
+			return EX_TEMPFAIL;
+		wait = c->fails < 3 ? (time_t)1 << c->fails : 5;
+		c->fails++;
+		c->refresh_at = now + wait < until ? now + wait : until;
+		return 0;
+	}
 	if (c->expires != 0 && left > 0) {
 		c->refresh_at = now + (left / 4 < 30 ? left / 4 + 1 : 30);
 		return 0;

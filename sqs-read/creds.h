@@ -21,7 +21,10 @@
  * Credentials from 3 and 4 expire: new ones are fetched well before they
  * do, through the caller's curl multi handle (creds_refresh_start() and
  * creds_refresh_done()), so a slow endpoint never stops the caller's
- * loop; the current ones stay in use until the new ones arrive.
+ * loop; the current ones stay in use until the new ones arrive, unless
+ * they have expired or the service has refused them as expired (then
+ * nothing can be signed until new ones come, and a failed fetch is
+ * tried again within seconds, up to CREDS_STALE_MAX).
  * Secrets live only in the struct's buffers, which creds_free() wipes;
  * no message here ever includes one.
  */
@@ -36,6 +39,8 @@
 
 /* The longest shared file read (a larger one is refused). */
 #define AWS_FILE_MAX (1 << 20)
+/* Seconds new credentials are sought once the service refused the current ones. */
+#define CREDS_STALE_MAX 60
 
 struct awsconf {
 	struct buf profile;		/* the profile in use */
@@ -55,6 +60,11 @@ struct creds {
 	time_t expires;			/* 0: they do not expire */
 	time_t refresh_at;		/* fetch new ones from then on */
 	int stale;			/* the service said they expired */
+	time_t stale_since;		/* when it first said so */
+	int fails;			/* fetches failed since they went stale */
+	unsigned gen;			/* counts the credentials taken: 1 for the first */
+	int renewed;			/* fetched because the last were refused, and
+					   not yet accepted by the service */
 	struct buf url;			/* container URI, or IMDS base URL */
 	struct buf role;		/* the instance's role name (IMDS) */
 	const char *ca_bundle;		/* for an https container endpoint */
@@ -104,6 +114,7 @@ struct creds_fetch {
 	struct curl_slist *hdrs;
 	struct buf resp, url, line;
 	int step;
+	int role_kept;			/* IMDS: the role name is an earlier fetch's */
 	int busy;			/* easy is in the multi handle */
 };
 
@@ -113,8 +124,8 @@ void creds_fetch_free(struct creds_fetch *f, CURLM *multi);
 /*
  * Starts fetching new credentials from the source that gave c, adding
  * f's handle to multi; nothing if f is busy already.  Returns 0; or,
- * when it cannot even start, 0 with the reason in err while c still
- * works (another try is set for later), else EX_TEMPFAIL with err.
+ * when it cannot even start, what creds_refresh_done() returns after a
+ * failure.
  */
 int creds_refresh_start(struct creds *c, struct creds_fetch *f, CURLM *multi,
     time_t now, struct buf *err);
@@ -122,18 +133,26 @@ int creds_refresh_start(struct creds *c, struct creds_fetch *f, CURLM *multi,
 /*
  * Takes the end (rc) of f's transfer, which multi reported done.
  * Returns 1 while more requests are needed (the next one is in multi);
- * 0 when c holds the new credentials, or, after a failure while c still
- * works, 0 with the reason in err and another try set for later; or
- * EX_TEMPFAIL with the reason in err once c has expired.
+ * 0 when c holds the new credentials, or, after a failure, 0 with the
+ * reason in err and another try set for later; or EX_TEMPFAIL with the
+ * reason in err once c has expired, or has been stale for
+ * CREDS_STALE_MAX seconds.
  */
 int creds_refresh_done(struct creds *c, struct creds_fetch *f, CURLM *multi,
     CURLcode rc, time_t now, struct buf *err);
 
 /*
  * Forces the next creds_due() to say yes and marks c stale (the service
- * said they expired).
+ * said at time now that they expired): creds_usable() is false until
+ * new ones come.  Nothing for credentials that cannot be refreshed.
  */
-void creds_expire(struct creds *c);
+void creds_expire(struct creds *c, time_t now);
+
+/*
+ * Wipes the strings of a curl header list (they may hold a token), then
+ * frees it.  l may be NULL.
+ */
+void slist_wipe(struct curl_slist *l);
 
 const char *creds_source_name(enum creds_source s);
 

@@ -23,6 +23,7 @@
 #define IDSET_MAX (8u << 20)	/* message ids a dump remembers */
 #define SYNC_EVERY 1000		/* records written between fsyncs, at most */
 #define ACK_READS 16		/* reads of acks per turn of the loop */
+#define RESERVE (1 << 20)	/* bytes set aside to give messages back once memory runs out */
 
 enum mode { MODE_RING, MODE_DELETE, MODE_DUMP };
 
@@ -48,6 +49,7 @@ struct ctx {
 	int status;
 	int done;
 	int stop_recv;		/* no more receives */
+	int drain_stop;		/* stopped because the queue looked drained */
 	int hard_stop;		/* a signal, or a peer gone: close stdout now */
 	int cut;		/* past the deadline: only the record begun goes out */
 	int closed;		/* stdout closed */
@@ -60,6 +62,7 @@ struct ctx {
 	unsigned long long received, written, acked, deleted, released, bad,
 	    dups, del_failed, bad_acks;
 	unsigned long long unwritten;	/* given back without a record */
+	void *reserve;		/* RESERVE bytes, freed when memory runs out */
 	double t0, rate_t;
 	unsigned long long rate_n;
 };
@@ -96,8 +99,8 @@ void write_out(struct ctx *x, double now);
 /* settle.c: from acks to deletes, releases and visibility extensions. */
 /*
  * Queues m for giving back (visibility 0); it leaves the heartbeat list.
- * While a visibility extension of m is in flight the release waits for
- * it, or the extension, applied after, would hide m again.
+ * While visibility extensions of m are in flight the release waits for
+ * the last, or an extension, applied after, would hide m again.
  */
 void to_release(struct ctx *x, struct msg *m);
 void read_acks(struct ctx *x, double now);

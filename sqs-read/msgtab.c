@@ -62,14 +62,18 @@ msg_new(const char *id, size_t idlen, const char *handle, size_t hlen)
 	return m;
 }
 
-static int
+/*
+ * Doubles the buckets.  If memory ran out the table stays as it is: its
+ * chains get longer, and it still works.
+ */
+static void
 grow(struct msgtab *t)
 {
 	size_t n = t->nbucket * 2, i;
 	struct msg **b = calloc(n, sizeof *b), *m, *next;
 
 	if (b == NULL)
-		return -1;
+		return;
 	for (i = 0; i < t->nbucket; i++)
 		for (m = t->bucket[i]; m != NULL; m = next) {
 			next = m->hnext;
@@ -79,19 +83,17 @@ grow(struct msgtab *t)
 	free(t->bucket);
 	t->bucket = b;
 	t->nbucket = n;
-	return 0;
 }
 
-int
+void
 msgtab_add(struct msgtab *t, struct msg *m)
 {
-	if (t->count >= t->nbucket && grow(t) == -1)
-		return -1;
+	if (t->count >= t->nbucket)
+		grow(t);
 	m->hash = hash(t->seed, m->handle, m->hlen);
 	m->hnext = t->bucket[m->hash & (t->nbucket - 1)];
 	t->bucket[m->hash & (t->nbucket - 1)] = m;
 	t->count++;
-	return 0;
 }
 
 struct msg *

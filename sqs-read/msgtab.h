@@ -39,7 +39,7 @@ struct msg {
 	enum msg_state state;
 	int refs;
 	int on_hb;
-	int hb_busy;			/* in a visibility request */
+	int hb_busy;			/* visibility extensions of it in flight */
 	int release_wait;		/* M_RELQ: queued once that request returns */
 	int tries;			/* delete attempts that failed */
 	size_t idlen, hlen;
@@ -66,8 +66,11 @@ void msgtab_free(struct msgtab *t);
 /* A new message (state M_WRITING, one reference: the table's). */
 struct msg *msg_new(const char *id, size_t idlen, const char *handle, size_t hlen);
 
-/* Adds m; -1 if memory ran out.  Handles are unique per receipt. */
-int msgtab_add(struct msgtab *t, struct msg *m);
+/*
+ * Adds m.  It never fails: a table that cannot grow for want of memory
+ * takes m all the same.  Handles are unique per receipt.
+ */
+void msgtab_add(struct msgtab *t, struct msg *m);
 struct msg *msgtab_find(const struct msgtab *t, const char *handle, size_t hlen);
 /* Removes m from the table and the heartbeat list; drops the table's reference. */
 void msgtab_remove(struct msgtab *t, struct msg *m);

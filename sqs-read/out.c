@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@ out_init(struct out *o, int fd, size_t max)
 	if (fstat(fd, &st) == -1 || (o->oldfl = fcntl(fd, F_GETFL)) == -1)
 		return -1;
 	o->regular = S_ISREG(st.st_mode);
+	o->socket = S_ISSOCK(st.st_mode);
 	o->nonblock = (o->oldfl & O_NONBLOCK) != 0;
 	if ((S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) && !o->nonblock) {
 		if (fcntl(fd, F_SETFL, o->oldfl | O_NONBLOCK) == -1)
@@ -133,6 +135,13 @@ out_close(struct out *o)
 	if (o->closed)
 		return 0;
 	if (o->restore && fcntl(o->fd, F_SETFL, o->oldfl) == -1)
+		r = -1;
+	/*
+	 * A socket may have other descriptors (our own standard input, as
+	 * socat EXEC: gives it): closing ours alone would not end the
+	 * reader's input.  A reader already gone is no error here.
+	 */
+	if (o->socket && shutdown(o->fd, SHUT_WR) == -1 && errno != ENOTCONN)
 		r = -1;
 	if (close(o->fd) == -1 && errno != EINTR)
 		r = -1;

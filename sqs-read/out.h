@@ -3,9 +3,10 @@
  *
  * Records are appended to a capped buffer and written as the descriptor
  * takes them.  A pipe, FIFO or socket is switched to non-blocking mode
- * (and back at close), so a slow reader never stalls the caller's poll
- * loop; a terminal or file is written as it is, non-blocking only if it
- * came so, in which case the caller polls it too.  Byte offsets count
+ * (and back at close, unless the caller clears restore to do it later
+ * itself), so a slow reader never stalls the caller's poll loop; a
+ * terminal or file is written as it is, non-blocking only if it came
+ * so, in which case the caller polls it too.  Byte offsets count
  * what was appended and what was written, so the caller can tell when a
  * given record has left the process.
  */
@@ -31,6 +32,7 @@ struct out {
 	unsigned long long appended;	/* bytes appended since the start */
 	unsigned long long written;	/* bytes written since the start */
 	int regular;			/* a regular file: fsync before deleting */
+	int socket;			/* shut down for writing at close */
 	int nonblock;			/* writes may find it full: poll it */
 	int restore;			/* O_NONBLOCK is ours, cleared at close */
 	int oldfl;
@@ -71,7 +73,11 @@ size_t out_cut(struct out *o);
 /* fsync(2) for a regular file; 0 otherwise. */
 int out_sync(struct out *o);
 
-/* Restores the descriptor's flags and closes it.  -1 if the close failed. */
+/*
+ * Restores the descriptor's flags (if restore), shuts a socket down for
+ * writing, so that the reader sees the end even while other descriptors
+ * of it stay open, and closes it.  -1 if any of that failed.
+ */
 int out_close(struct out *o);
 
 void out_free(struct out *o);

@@ -61,26 +61,23 @@ struct recv_arg {
 	int fresh;		/* messages not seen before in this run */
 };
 
-/* A message held from now on, in the table; NULL (the run ends) if memory ran out. */
+/* A message held from now on, in the table; NULL if memory ran out. */
 static struct msg *
 hold(struct ctx *x, const struct sqs_msg *m)
 {
 	struct msg *h;
 
-	if ((h = msg_new(m->id, m->idlen, m->handle, m->hlen)) == NULL ||
-	    msgtab_add(&x->tab, h) == -1) {
-		free(h);
-		buf_addf(&x->err, "out of memory");
-		fatal(x, EX_SOFTWARE);
-		return NULL;
-	}
+	if ((h = msg_new(m->id, m->idlen, m->handle, m->hlen)) != NULL)
+		msgtab_add(&x->tab, h);
 	return h;
 }
 
 /*
  * m is not written: it goes back to the queue at once (visibility 0),
  * rather than staying invisible until its timeout, and a dump can take
- * it again when it comes back.
+ * it again when it comes back.  Memory set aside at the start is spent
+ * for this if need be; only once that is gone too does the run end,
+ * and m comes back after its timeout.
  */
 static void
 give_back_unwritten(struct ctx *x, const struct sqs_msg *m)
@@ -88,8 +85,17 @@ give_back_unwritten(struct ctx *x, const struct sqs_msg *m)
 	struct msg *h;
 
 	x->unwritten++;
-	if ((h = hold(x, m)) == NULL)
+	if ((h = hold(x, m)) == NULL && x->reserve != NULL) {
+		free(x->reserve);
+		x->reserve = NULL;
+		h = hold(x, m);
+	}
+	if (h == NULL) {
+		buf_addf(&x->err, "message %.*s: out of memory: not given back, it comes "
+		    "back after its visibility timeout", (int)m->idlen, m->id);
+		fatal(x, EX_SOFTWARE);
 		return;
+	}
 	h->state = M_RELQ;
 	fifo_push(&x->relq, h);
 }
@@ -137,8 +143,12 @@ on_message(const struct sqs_msg *m, void *arg)
 		}
 		return;
 	}
-	if ((h = hold(x, m)) == NULL)
+	if ((h = hold(x, m)) == NULL) {
+		warnx("message %.*s: out of memory: given back to the queue",
+		    (int)m->idlen, m->id);
+		give_back_unwritten(x, m);
 		return;
+	}
 	h->extend_at = a->r->sent_at + x->cf->visibility / 2.0;
 	hb_append(&x->tab, h);
 	if (out_record(&x->out, m) == -1) {
@@ -169,10 +179,21 @@ on_receive(struct ctx *x, struct req *r, double now)
 		return;
 	}
 	r->attempt = 0;
-	if (a.fresh == 0 && (r->sent_at > x->last_release || x->mode == MODE_DUMP))
+	/* Empty only counts if it was asked after the last give-back came through. */
+	if (a.fresh == 0 && r->sent_at > x->last_release)
 		x->drain_empty = 1;
 	else if (a.fresh > 0)
 		x->drain_empty = 0;
+	if (a.fresh > 0 && x->drain_stop && !x->hard_stop && !x->closed) {
+		/*
+		 * A receive still in flight when the queue looked drained
+		 * brought messages: one may yet be released, or given back,
+		 * and must be received again before the drain ends.
+		 */
+		x->drain_stop = x->stop_recv = 0;
+		if (x->cf->verbose)
+			warnx("more messages came: draining on");
+	}
 	if (x->cf->max_messages > 0 && x->received >= x->cf->max_messages)
 		stop(x, 0, now);
 }

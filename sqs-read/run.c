@@ -192,6 +192,7 @@ phases(struct ctx *x, double now)
 		if (cf->verbose)
 			warnx("the queue is drained");
 		stop(x, 0, now);
+		x->drain_stop = 1;
 	}
 	if (x->stop_recv && !x->closed && x->hard_stop && now >= x->deadline &&
 	    !x->cut) {
@@ -211,8 +212,8 @@ phases(struct ctx *x, double now)
 		if ((flushed && receives_busy(x) == 0) ||
 		    (x->cut && out_pending(&x->out) == 0) || stuck) {
 			if (stuck && out_pending(&x->out) > 0)
-				warnx("standard output: not read for %d s: its last "
-				    "line is cut short", cf->timeout + 5);
+				warnx("standard output: the record begun not taken "
+				    "in %d s: the last line is cut short", cf->timeout + 5);
 			if (out_close(&x->out) == -1) {
 				buf_addf(&x->err, "standard output: %s", strerror(errno));
 				warnx("%s", buf_cstr(&x->err));
@@ -272,6 +273,25 @@ show_progress(struct ctx *x, double now, int last)
 			    x->released, x->bad, x->dups, x->del_failed, x->bad_acks);
 		progress_end(&x->prog);
 	}
+}
+
+/*
+ * Whether standard input has acks or its end to read: a read is tried
+ * only then, not on every turn, so a descriptor that is blocking after
+ * all (its flags are shared with whoever else holds it) still cannot
+ * stop the loop while nothing comes.  curl's poll does not report
+ * POLLHUP, hence this one.
+ */
+static int
+acks_ready(void)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	int n;
+
+	while ((n = poll(&p, 1, 0)) == -1)
+		if (errno != EINTR)
+			return 1;	/* the read says what is wrong */
+	return n > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
 /* How long the poll may sleep, in milliseconds. */
@@ -375,7 +395,7 @@ run(const struct config *cf)
 		}
 		now = mono_now();
 		on_done(&x, now);
-		if (x.in_open)
+		if (x.in_open && acks_ready())
 			read_acks(&x, now);
 	}
 	show_progress(&x, mono_now(), 1);

@@ -62,7 +62,7 @@ to_release(struct ctx *x, struct msg *m)
 {
 	hb_unlink(&x->tab, m);
 	m->state = M_RELQ;
-	if (m->hb_busy)
+	if (m->hb_busy > 0)
 		m->release_wait = 1;
 	else
 		fifo_push(&x->relq, m);
@@ -183,7 +183,12 @@ start_batches(struct ctx *x, double now)
 		r->vis = x->cf->visibility;
 		while (r->nent < SQS_BATCH_MAX && (m = x->tab.hb_head) != NULL &&
 		    m->extend_at <= now) {
-			m->hb_busy = 1;
+			/*
+			 * Counted, not flagged: an extension slower than half
+			 * the timeout overlaps the next, and a release must
+			 * wait for both.
+			 */
+			m->hb_busy++;
 			m->extend_at = now + x->cf->visibility / 2.0;
 			hb_append(&x->tab, m);
 			msg_ref(m);
@@ -220,12 +225,12 @@ on_batch(struct ctx *x, struct req *r, double now)
 	for (i = 0; i < r->nent; i++) {
 		m = r->ent[i];
 		if (heartbeat) {
-			m->hb_busy = 0;
+			m->hb_busy--;
 			if (res.e[i] == SQS_ENTRY_FAILED && m->state == M_HELD)
 				warnx("message %s: its visibility could not be extended "
 				    "(%s): it may be delivered again", mid(m), res.code[i]);
-			if (m->release_wait) {
-				/* Given back while this was in flight: its turn now. */
+			if (m->release_wait && m->hb_busy == 0) {
+				/* Given back while extensions were in flight: its turn now. */
 				m->release_wait = 0;
 				if (m->state == M_RELQ)
 					fifo_push(&x->relq, m);

@@ -98,9 +98,9 @@ setup(struct ctx *x)
 {
 	const struct config *cf = x->cf;
 	struct stat st;
-	int i, code;
+	int i, code, fl;
 
-	if (fstat(0, &st) == -1) {
+	if (fstat(0, &st) == -1 || (x->in_oldfl = fcntl(0, F_GETFL)) == -1) {
 		buf_addf(&x->err, "standard input: %s", strerror(errno));
 		return EX_IOERR;
 	}
@@ -121,6 +121,10 @@ setup(struct ctx *x)
 		return EX_SOFTWARE;
 	}
 	idset_init(&x->seen, IDSET_MAX);
+	if ((x->reserve = malloc(RESERVE)) == NULL) {
+		buf_addf(&x->err, "out of memory");
+		return EX_SOFTWARE;
+	}
 	/*
 	 * Receiving pauses past OUT_PAUSE, so this cap leaves room for the
 	 * longest records every receive in flight can bring: a message
@@ -131,15 +135,28 @@ setup(struct ctx *x)
 		buf_addf(&x->err, "standard output: %s", strerror(errno));
 		return EX_IOERR;
 	}
+	if ((fl = fcntl(0, F_GETFL)) == -1) {
+		buf_addf(&x->err, "standard input: %s", strerror(errno));
+		return EX_IOERR;
+	}
+	if (x->out.restore && (fl & O_NONBLOCK) && !(x->in_oldfl & O_NONBLOCK)) {
+		/*
+		 * Standard input and output are one open socket (socat EXEC:,
+		 * a socketpair): the O_NONBLOCK set for stdout is stdin's
+		 * too.  Cleared when stdout closes, it would leave the reads
+		 * of acks blocking, so it is cleared at the very end.
+		 */
+		x->out.restore = 0;
+		x->in_restore = 1;
+	}
 	if (x->mode == MODE_RING) {
-		if ((x->in_oldfl = fcntl(0, F_GETFL)) == -1 ||
-		    (!(x->in_oldfl & O_NONBLOCK) &&
-		    fcntl(0, F_SETFL, x->in_oldfl | O_NONBLOCK) == -1)) {
+		if (!(fl & O_NONBLOCK) && fcntl(0, F_SETFL, fl | O_NONBLOCK) == -1) {
 			buf_addf(&x->err, "standard input: %s", strerror(errno));
 			return EX_IOERR;
 		}
 		/* The pipe is shared with whoever gave it: as it was, at the end. */
-		x->in_restore = !(x->in_oldfl & O_NONBLOCK);
+		if (!(x->in_oldfl & O_NONBLOCK))
+			x->in_restore = 1;
 		x->in_open = 1;
 	}
 	if ((code = client_init(&x->cl, cf->endpoint, cf->region, cf->creds,
@@ -216,6 +233,8 @@ teardown(struct ctx *x)
 	free(x->ctl);
 	client_free(&x->cl);
 	msgtab_free(&x->tab);
+	free(x->reserve);
+	x->reserve = NULL;
 	idset_free(&x->seen);
 	ack_parser_free(&x->ap);
 	lr_free(&x->in);

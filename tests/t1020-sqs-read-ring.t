@@ -196,6 +196,44 @@ test_expect_success 'standard input is left blocking at the end, as it came' '
 	wait $pid
 '
 
+# sock_ring ARGS...: sqs-read ARGS with standard input and output one
+# socket, as socat EXEC: gives them; the other end acks every record
+# until it reads the end, then closes.  A copy of sqs-read's end stays
+# open here, so that only a shutdown can end the records.  Prints the
+# records acked, sqs-read's exit status, and its end's mode at the end.
+sock_ring() {
+	timeout 60 perl -MSocket -MFcntl -MJSON::PP -e '
+		socketpair(my $me, my $it, AF_UNIX, SOCK_STREAM, PF_UNSPEC) or die "socketpair: $!";
+		my $pid = fork() // die "fork: $!";
+		if ($pid == 0) {
+			close $me;
+			open(STDIN, "<&", $it) && open(STDOUT, ">&", $it) or die "dup: $!";
+			exec(@ARGV) or die "exec: $!";
+		}
+		my $n = 0;
+		while (my $l = <$me>) {
+			my $r = decode_json($l);
+			my $ack = encode_json({ receipt_handle => $r->{receipt_handle},
+			    message_id => $r->{message_id}, status => "loaded" }) . "\n";
+			syswrite($me, $ack) == length($ack) or die "ack: $!";
+			$n++;
+		}
+		close $me;
+		waitpid($pid, 0) == $pid or die "waitpid: $!";
+		my $fl = fcntl($it, F_GETFL, 0) // die "fcntl: $!";
+		print "$n ", $? >> 8, " ", ($fl & O_NONBLOCK) ? "non-blocking" : "blocking", "\n";
+	' "$@"
+}
+
+test_expect_success 'one socket as stdin and stdout: the reader sees the end, acks go on' '
+	url=$(sqs_create sock) &&
+	head -n 20 sent >few && sqs_send "$url" few >/dev/null &&
+	sock_ring sqs-read --drain --wait 1 sock >result 2>err &&
+	echo "20 0 blocking" >expect &&
+	test_cmp expect result &&
+	test "$(sqs_count "$url")" = "0 0"
+'
+
 test_expect_success 'setup: 50 messages of 10 kB' '
 	url=$(sqs_create cut) &&
 	perl -e "print q(y) x 10007, qq(\n) for 1 .. 50" >tenk &&

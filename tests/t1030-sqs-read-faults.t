@@ -184,6 +184,34 @@ test_expect_success 'a message given back while its visibility is being extended
 	test "$(sqs_count "$url")" = "0 0"
 '
 
+# Extensions every 2 s, each answered 3 s after it is applied: the first
+# answer comes while the next is out.
+fake_sqs '{'"$secrets"', "rules": [{"action": "ChangeMessageVisibilityBatch", "heartbeat": true, "reply": {"answerMs": 3000}}]}'
+test_expect_success 'a release waits for every extension in flight, when they overlap too' '
+	url=$(sqs_create overlap) && head -n 5 sent >five && sqs_send "$url" five >/dev/null &&
+	rm -f acks go status && mkfifo acks &&
+	{
+		sqs-read -e "$FAKE" -c 1 --drain --wait 1 --visibility 4 "$url" <acks 2>err |
+		perl -MJSON::PP -ne "
+			\$| = 1; my \$r = decode_json(\$_); print STDERR \$_;
+			select(undef, undef, undef, 0.05) until -e q(go);
+			print encode_json({ receipt_handle => \$r->{receipt_handle},
+			    message_id => \$r->{message_id},
+			    status => \$r->{receive_count} == 1 ? q(released) : q(loaded) }), qq(\n);
+		" >acks 2>out
+		echo "${PIPESTATUS[*]}" >status
+	} &
+	test_wait_for "test \$(fake_count action extended) -ge 1" 30 &&
+	touch go &&
+	test_wait_for "test -s status" 60 &&
+	test "$(cat status)" = "0 0" &&
+	test "$(fake_count heartbeat true)" -ge 2 &&
+	test "$(fake_count raced true)" = 0 &&
+	test "$(fake_count raced false)" -ge 1 &&
+	test "$(wc -l <out)" = 10 &&
+	test "$(sqs_count "$url")" = "0 0"
+'
+
 fake_sqs '{'"$secrets"', "rules": [{"action": "ReceiveMessage", "times": 1, "reply": {"corruptMd5": true}}]}'
 test_expect_success 'a body whose MD5 does not match is named by id, neither written nor deleted' '
 	fill md5 &&
@@ -209,6 +237,27 @@ test_expect_success 'the end of a drain lets receives in flight finish, and writ
 	    >out 2>err &&
 	test "$(fake_count rule delayMs)" = 1 &&
 	test "$(wc -l <out)" = 1 &&
+	test "$(sqs_count "$url")" = "0 0"
+'
+
+fake_sqs '{'"$secrets"', "rules": [{"action": "ReceiveMessage", "skip": 1, "times": 1, "reply": {"delayMs": 4000}}]}'
+test_expect_success 'in the ring, what such a late receive brings and is released comes again before the drain ends' '
+	url=$(sqs_create late-ring) &&
+	sqs_call SendMessage "{\"QueueUrl\":\"$url\",\"MessageBody\":\"late\",\"DelaySeconds\":2}" \
+	    >/dev/null &&
+	rm -f acks && mkfifo acks &&
+	{
+		sqs-read -e "$FAKE" -c 2 --drain --wait 1 --visibility 60 "$url" <acks 2>err |
+		perl -MJSON::PP -ne "
+			\$| = 1; my \$r = decode_json(\$_); print STDERR \$_;
+			print encode_json({ receipt_handle => \$r->{receipt_handle},
+			    message_id => \$r->{message_id},
+			    status => \$r->{receive_count} == 1 ? q(released) : q(loaded) }), qq(\n);
+		" >acks 2>out
+		test "${PIPESTATUS[*]}" = "0 0"
+	} &&
+	test "$(fake_count rule delayMs)" = 1 &&
+	test "$(wc -l <out)" = 2 &&
 	test "$(sqs_count "$url")" = "0 0"
 '
 

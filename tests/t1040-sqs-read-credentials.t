@@ -179,4 +179,78 @@ test_expect_success 'acks are read and deletes sent while the credentials endpoi
 	test "$(sqs_count "$url")" = "0 0"
 '
 
+echo test-role >role
+fake_sqs '{"secrets": {"AKIDEXAMPLETEST": "test-secret-not-real"}, "lifetime": 4,
+	"roleFile": "'"$TMP"'/role"}'
+test_expect_success 'IMDS: when the role kept has no credentials any more, its name is asked again' '
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	    AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT="$FAKE/" \
+	    sqs-read -e "$FAKE" -c 1 --wait 1 "$queue" </dev/null >out 2>err &
+	pid=$!
+	test_wait_for "test \$(fake_count action imds-creds) -ge 1" 30 &&
+	echo other-role >role &&
+	test_wait_for "test \$(receive_keys) -ge 3 || test_process_gone $pid" 30 &&
+	kill -TERM $pid && wait $pid &&
+	test "$(fake_count found false)" -ge 1 &&
+	test "$(fake_count action imds-role)" = 2 &&
+	test "$(fake_count sig false)" = 0
+'
+
+# Temporary credentials the service refuses as expired, while the
+# endpoint that gives them fails for a while.  The first receive is
+# held back 2 s, long enough to spoil the endpoint's token; the second
+# is refused, and so is any later request signed with that key.
+stale_plan='{"secrets": {"AKIDEXAMPLETEST": "test-secret-not-real"},
+	"token": "Bearer container-token", "lifetime": LIFE, "rules": [
+	{"action": "ReceiveMessage", "times": 1, "reply": {"delayMs": 2000}},
+	{"action": "ReceiveMessage", "times": 1, "reply": {"expired": true}}]}'
+
+# stale_run: a drain of the queue through the plan, the endpoint's token
+# spoilt once the first credentials are out; sets pid.
+stale_run() {
+	url=$(sqs_create "$1") && sqs_send "$url" sent >/dev/null &&
+	printf "Bearer container-token\n" >token || return 1
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	    AWS_CONTAINER_CREDENTIALS_FULL_URI="$FAKE/creds" \
+	    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=$TMP/token \
+	    sqs-read -e "$FAKE" -c 1 --drain --wait 1 --delete-after-write "$url" \
+	    >out 2>err &
+	pid=$!
+	test_wait_for "test \$(fake_count action container) -ge 1" 30 &&
+	printf "Bearer wrong\n" >token
+}
+
+# refused_after: requests signed with the refused key that reached the
+# service after the first failed fetch of new credentials.
+refused_after() {
+	perl -MJSON::PP -ne 'my $j = decode_json($_);
+	    $bad //= $j->{key} if ($j->{rule} // "") eq "expired";
+	    $failed = 1 if $j->{action} eq "container" && !$j->{ok};
+	    $n++ if $failed && defined $j->{key} && $j->{key} eq $bad;
+	    END { print $n + 0, "\n" }' "$FAKE_LOG"
+}
+
+fake_sqs "${stale_plan/LIFE/60}"
+test_expect_success 'credentials refused as expired: requests wait while new ones are sought' '
+	stale_run stale &&
+	test_wait_for "test \$(fake_count ok false) -ge 2" 30 &&
+	printf "Bearer container-token\n" >token &&
+	{ wait $pid; test $? = 0; } &&
+	test "$(wc -l <out)" = 20 &&
+	test "$(sqs_count "$url")" = "0 0" &&
+	grep -q "could not be refreshed yet: HTTP 401" err &&
+	test "$(refused_after)" = 0 &&
+	test "$(fake_count sig false)" = 0
+'
+
+fake_sqs "${stale_plan/LIFE/8}"
+test_expect_success 'and if none come before the refused ones would have expired: 75' '
+	stale_run stale-for-good &&
+	{ wait $pid; test $? = 75; } &&
+	grep -q "were refused as expired and could not be refreshed: HTTP 401" err &&
+	test "$(fake_count ok false)" -ge 3 &&
+	test "$(refused_after)" = 0 &&
+	test_must_not_contain err "token-" && test_must_not_contain err secret-
+'
+
 test_done

@@ -13,6 +13,8 @@
 //   secrets    {accessKeyId: secret} known besides the ones it issues
 //   token      the container Authorization token required, if any
 //   lifetime   seconds the issued credentials last (default 3600)
+//   roleFile   a file naming the instance's IAM role, read at each IMDS
+//              request (default: the role is test-role)
 //   log        file: one JSON line per request (action, key, token, sig)
 //   rules      [{action, skip, times, heartbeat, reply}] tried in order; a
 //              rule matches an action ("*" for any SQS action;
@@ -23,7 +25,12 @@
 //              VisibilityTimeout above 0).  reply:
 //                {status, body, headers}  answer this
 //                {garbage: true}          200 with a body that is not JSON
+//                {expired: true}          ExpiredTokenException, and the
+//                                         same for every later request
+//                                         signed with that key (logged
+//                                         with rule "expired")
 //                {delayMs: N}             forward, N ms late
+//                {answerMs: N}            forward at once, answer N ms late
 //                {padTo: N}               forward, the answer padded with
 //                                         trailing blanks to N bytes
 //                {hang: true}             never answer
@@ -41,7 +48,8 @@
 // Each SQS request's log line also says whether a credentials request
 // was being answered meanwhile (credsPending), and, for a visibility
 // batch that gives a message back (VisibilityTimeout 0), whether an
-// extension of the same receipt handle was still unanswered (raced).
+// extension of the same receipt handle was still unanswered (raced);
+// when an extension is answered, {action: "extended"} is logged.
 // Prints the port it listens on.
 import { createServer as http } from "node:http";
 import { createServer as https } from "node:https";
@@ -57,6 +65,7 @@ const plan = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const rules = (plan.rules ?? []).map((r) => ({ ...r, seen: 0, used: 0 }));
 const secrets = { ...(plan.secrets ?? {}) };
 const tokens = {};
+const refused = new Set();	// keys said to have expired
 let issued = 0;
 let credsPending = 0;
 const extending = new Map();	// receipt handle -> extensions unanswered
@@ -68,6 +77,9 @@ class Sha256 {
 	update(d) { this.h.update(Buffer.from(d)); }
 	async digest() { return new Uint8Array(this.h.digest()); }
 }
+
+const EXPIRED = { __type: "com.amazon.coral.service#ExpiredTokenException",
+	message: "The security token included in the request is expired" };
 
 function log(o) {
 	if (plan.log) appendFileSync(plan.log, JSON.stringify(o) + "\n");
@@ -169,9 +181,16 @@ async function sqs(req, body, res) {
 		log(entry);
 		return reply(res, 400, { __type: "com.amazonaws.sqs#InvalidAction", message: entry.why });
 	}
+	if (refused.has(v.key)) {
+		entry.rule = "expired";
+		log(entry);
+		return reply(res, 400, EXPIRED);
+	}
 	const rule = pick(action, body);
-	entry.rule = !rule ? null : rule.failEntries ? "failEntries" : rule.garbage ? "garbage" :
-	    rule.hang ? "hang" : rule.delayMs ? "delayMs" : rule.padTo ? "padTo" :
+	entry.rule = !rule ? null : rule.expired ? "expired" :
+	    rule.failEntries ? "failEntries" : rule.garbage ? "garbage" :
+	    rule.hang ? "hang" : rule.delayMs ? "delayMs" : rule.answerMs ? "answerMs" :
+	    rule.padTo ? "padTo" :
 	    rule.corruptMd5 ? "corruptMd5" : rule.astral ? "astral" : "status";
 	let extended = [];
 	if (action === "ChangeMessageVisibilityBatch") {
@@ -202,16 +221,22 @@ async function sqs(req, body, res) {
 		return reply(res, 200, { Successful: ok, Failed: failed });
 	}
 	log(entry);
+	if (rule && rule.expired) {
+		refused.add(v.key);
+		return reply(res, 400, EXPIRED);
+	}
 	if (rule && rule.hang) return;
 	if (rule && rule.garbage)
 		return reply(res, 200, "<html><body>502 Bad Gateway, but said with a 200</body></html>");
 	if (rule && rule.status)
 		return reply(res, rule.status, rule.body ?? "", rule.headers ?? {});
 	const r = await forward(req, body, res, rule?.delayMs);
+	if (rule && rule.answerMs) await new Promise((ok) => setTimeout(ok, rule.answerMs));
 	for (const h of extended) {
 		const n = extending.get(h) - 1;
 		if (n > 0) extending.set(h, n); else extending.delete(h);
 	}
+	if (extended.length > 0) log({ action: "extended" });
 	if (rule && rule.corruptMd5 && r.status === 200) {
 		const j = JSON.parse(r.text);
 		if (j.Messages && j.Messages.length > 0) {
@@ -260,10 +285,12 @@ async function handle(req, res) {
 	if (path.startsWith("/latest/meta-data/iam/security-credentials/")) {
 		const ok = req.headers["x-aws-ec2-metadata-token"] === "imds-session-token";
 		const role = path.slice("/latest/meta-data/iam/security-credentials/".length);
-		log({ action: role ? "imds-creds" : "imds-role", ok });
+		const mine = plan.roleFile ? readFileSync(plan.roleFile, "utf8").trim() : "test-role";
+		const found = role === "" || role === mine;
+		log({ action: role ? "imds-creds" : "imds-role", ok, found });
 		if (!ok) return reply(res, 401, "");
-		return role === "" ? reply(res, 200, "test-role\n") :
-		    role === "test-role" ? reply(res, 200, issue()) : reply(res, 404, "");
+		return role === "" ? reply(res, 200, `${mine}\n`) :
+		    found ? reply(res, 200, issue()) : reply(res, 404, "");
 	}
 	return sqs(req, body, res);
 }

@@ -31,9 +31,18 @@ main(void)
 	is_int(c.expires, now + 6 * 3600, "expiry");
 	is_int(c.refresh_at, c.expires - 15 * 60, "refreshed 15 minutes before it ends");
 	ok(!creds_due(&c, now) && creds_due(&c, c.refresh_at), "due at the refresh time");
+	ok(creds_usable(&c, now) && !creds_usable(&c, c.expires), "usable until they expire");
 	c.src = CREDS_CONTAINER;
-	creds_expire(&c);
+	creds_expire(&c, now);
 	ok(creds_due(&c, now), "due at once once the service says expired");
+	ok(!creds_usable(&c, now), "and not usable: requests wait for new ones");
+	ok(c.stale && c.stale_since == now, "stale since then");
+	creds_expire(&c, now + 10);
+	ok(c.stale_since == now, "a second refusal does not move the start of the wait");
+	c.stale = 0;
+	c.src = CREDS_ENV;
+	creds_expire(&c, now);
+	ok(!c.stale && creds_usable(&c, now), "keys that cannot be refreshed are never stale");
 
 	ok(PARSE(&c, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\","
 	    "\"Expiration\":\"2023-11-14T22:13:30Z\"}", now, &err) == 0 &&

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "out.h"
@@ -71,6 +72,23 @@ main(void)
 	ok(total > sizeof body && total < 2 * sizeof body, "one record and no more");
 	ok((d = dup(p[1])) != -1 && out_close(&o) == 0 && (fcntl(d, F_GETFL) & O_NONBLOCK),
 	    "closed, still non-blocking: the flag was not ours to clear");
+	close(d);
+	close(p[0]);
+	out_free(&o);
+
+	/* One socket as stdin and stdout: closing stdout must end the reader's input. */
+	m.body = "b";
+	m.blen = 1;
+	ok(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0 && (d = dup(p[1])) != -1,
+	    "a socket with a second descriptor, as stdin beside stdout");
+	ok(out_init(&o, p[1], 1 << 20) == 0 && o.socket && o.restore, "a socket");
+	ok(out_record(&o, &m) == 0 && out_flush(&o) == 0 && out_close(&o) == 0,
+	    "written and closed");
+	n = read(p[0], chunk, sizeof chunk);
+	ok(n > 0 && chunk[n - 1] == '\n', "the record");
+	ok(read(p[0], chunk, sizeof chunk) == 0, "then the end, though a descriptor stays open");
+	ok(write(p[0], "x", 1) == 1 && read(d, got, sizeof got) == 1,
+	    "the other way still works");
 	close(d);
 	close(p[0]);
 	out_free(&o);
