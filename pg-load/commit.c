@@ -24,10 +24,26 @@ abandon(struct loader *l)
 	(void)db_exec(&l->db, "ROLLBACK", 0, NULL, NULL);
 }
 
-static void
-stream_fail(struct loader *l)
+/* After a signal, the statement that would not end was cancelled. */
+static void __attribute__((noreturn))
+interrupted(struct loader *l)
 {
-	if (l->fail_t0 == 0)
+	load_die(l, EX_TEMPFAIL, "interrupted: a statement still running "
+	    "%.0f s after the signal was cancelled; nothing uncommitted was "
+	    "acknowledged", DB_SIGNAL_GRACE);
+}
+
+/*
+ * The fast path broke with rc.  Only a lost connection starts the clock
+ * of --retry-seconds: a refused row is no outage, and the careful path
+ * it leads to can take long.
+ */
+static void
+stream_fail(struct loader *l, int rc)
+{
+	if (rc == DB_INTR)
+		interrupted(l);
+	if (rc == DB_CONN && l->fail_t0 == 0)
 		l->fail_t0 = mono_now();
 	l->streaming = 0;
 	l->stream_failed = 1;
@@ -37,32 +53,72 @@ stream_fail(struct loader *l)
 void
 commit_stream_row(struct loader *l)
 {
+	int rc;
+
 	if (!l->streaming && (l->stream_failed || l->pessimistic)) {
 		buf_reset(&l->chunk);
 		return;
 	}
 	if (!l->streaming) {
-		if (db_copy_begin(&l->db, l->fast_sql) != DB_OK) {
+		if ((rc = db_copy_begin(&l->db, l->fast_sql)) != DB_OK) {
 			abandon(l);
-			stream_fail(l);
+			stream_fail(l, rc);
 			return;
 		}
 		l->streaming = 1;
 	}
 	if (l->chunk.len >= COPY_CHUNK &&
-	    db_copy_put(&l->db, &l->chunk) != DB_OK) {
+	    (rc = db_copy_put(&l->db, &l->chunk)) != DB_OK) {
 		abandon(l);
-		stream_fail(l);
+		stream_fail(l, rc);
 	}
+}
+
+/*
+ * The system identifier of the server connected to, into l->server,
+ * once per connection; "" when the role may not read it.  It is the
+ * same for a cluster and for the standbys promoted from it, which alone
+ * can say what became of its transactions.  pg_control_system() is open
+ * to every role unless an administrator revoked it, and a query that
+ * names it fails whole without the right, so the right is asked first.
+ */
+static int
+server_id(struct loader *l)
+{
+	struct db *d = &l->db;
+	PGresult *r = NULL;
+	int rc, ok;
+
+	if (l->server_serial == d->serial)
+		return DB_OK;
+	l->server[0] = '\0';
+	if ((rc = db_exec(d, "SELECT has_function_privilege("
+	    "'pg_control_system()', 'EXECUTE')", 0, NULL, &r)) != DB_OK)
+		return rc == DB_ROW ? DB_FATAL : rc;
+	ok = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	r = NULL;
+	if (ok) {
+		if ((rc = db_exec(d, "SELECT system_identifier::text FROM "
+		    "pg_control_system()", 0, NULL, &r)) != DB_OK)
+			return rc == DB_ROW ? DB_FATAL : rc;
+		if (PQntuples(r) == 1 && (size_t)PQgetlength(r, 0, 0) <
+		    sizeof l->server)
+			strcpy(l->server, PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	l->server_serial = d->serial;
+	return DB_OK;
 }
 
 /*
  * COMMIT, checking it did commit: an aborted transaction "commits" too.
  * The transaction's id is taken first and kept in l->xid while the
- * COMMIT is in flight: when the link goes then, the server may or may
- * not have committed, and is asked which after reconnecting (outcome()).
- * The ledger would catch a second load of keyed rows, but not of rows
- * without a message id, nor of any with --no-dedupe.
+ * COMMIT is in flight, with the server process that runs it and the
+ * server's system identifier: when the link goes then, the server may
+ * or may not have committed, and is asked which after reconnecting
+ * (outcome()).  The ledger would catch a second load of keyed rows,
+ * but not of rows without a message id, nor of any with --no-dedupe.
  */
 static int
 commit(struct loader *l)
@@ -71,13 +127,21 @@ commit(struct loader *l)
 	PGresult *r = NULL;
 	int rc, ok;
 
-	if ((rc = db_exec(d, "SELECT txid_current()", 0, NULL, &r)) != DB_OK)
+	if ((rc = server_id(l)) != DB_OK)
 		return rc;
-	ok = PQntuples(r) == 1 && PQgetlength(r, 0, 0) > 0 &&
-	    (size_t)PQgetlength(r, 0, 0) < sizeof l->xid;
-	if (ok)
-		memcpy(l->xid, PQgetvalue(r, 0, 0),
-		    (size_t)PQgetlength(r, 0, 0) + 1);
+	if ((rc = db_exec(d, "SELECT txid_current(), pg_backend_pid()", 0,
+	    NULL, &r)) != DB_OK)
+		return rc;
+	ok = PQntuples(r) == 1 && PQnfields(r) == 2 &&
+	    PQgetlength(r, 0, 0) > 0 &&
+	    (size_t)PQgetlength(r, 0, 0) < sizeof l->xid &&
+	    (size_t)PQgetlength(r, 0, 1) < sizeof l->xid_pid;
+	if (ok) {
+		strcpy(l->xid, PQgetvalue(r, 0, 0));
+		strcpy(l->xid_pid, PQgetvalue(r, 0, 1));
+		strcpy(l->xid_server, l->server);
+		l->xid_warned = 0;
+	}
 	PQclear(r);
 	r = NULL;
 	if (!ok)
@@ -355,34 +419,73 @@ nap(double secs)
 	return !sig_caught();
 }
 
-/* Connects again until it works or the batch's time is up. */
+/*
+ * What stderr may say of why a connection went: libpq's message, or
+ * the server's for a connection error or a shutdown (08, 57P0x).  Any
+ * other error of the server's (a row's, come just before the link went)
+ * by its SQLSTATE and name alone, as it can quote the row.
+ */
+static void
+lost_why(const struct dberr *e, char *s, size_t n)
+{
+	const char *st = e->sqlstate, *why = buf_cstr(&e->primary), *name;
+
+	if (st[0] == '\0' || strncmp(st, "08", 2) == 0 ||
+	    strncmp(st, "57P0", 4) == 0) {
+		snprintf(s, n, "%.*s", (int)strcspn(why, "\n"), why);
+		return;
+	}
+	name = db_state_name(st);
+	snprintf(s, n, "SQLSTATE %s%s%s%s", st, name[0] ? " (" : "", name,
+	    name[0] ? ")" : "");
+}
+
+/*
+ * Connects again until it works or the batch's time is up.  After a
+ * signal the connection is tried once more, and no more: the try under
+ * way when the signal comes, or the next; the signal does not cut that
+ * try short (a second one ends the process).
+ */
 static void
 reconnect(struct loader *l)
 {
 	double delay = BACKOFF_FIRST, left;
-	const char *why = buf_cstr(&l->db.err.primary);
+	char why[300];
 
-	warnx("connection lost, reconnecting for up to %ld s: %.*s",
-	    l->cfg->retry_seconds, (int)strcspn(why, "\n"), why);
+	lost_why(&l->db.err, why, sizeof why);
+	warnx("connection lost, reconnecting for up to %ld s: %s",
+	    l->cfg->retry_seconds, why);
 	for (;;) {
+		if (sig_caught()) {
+			if (l->sig_retried)
+				load_die(l, EX_TEMPFAIL, "interrupted, and the "
+				    "connection was lost again; nothing "
+				    "uncommitted was acknowledged");
+			l->sig_retried = 1;
+		}
 		left = l->fail_t0 + (double)l->cfg->retry_seconds - mono_now();
 		/* One try at least, of a length libpq would allow. */
-		if (db_connect(&l->db, left > 2 ? left : 2) == DB_OK) {
+		if (db_connect(&l->db, left > 2 ? left : 2, 0) == DB_OK) {
+			if (sig_caught())
+				l->sig_retried = 1;
 			warnx("reconnected; %s", l->xid[0] != '\0' ?
 			    "asking whether the batch committed" :
 			    "loading the batch again");
 			return;
 		}
+		if (sig_caught())
+			load_die(l, EX_TEMPFAIL, "interrupted while "
+			    "reconnecting, and the last try failed; nothing "
+			    "uncommitted was acknowledged: %s",
+			    buf_cstr(&l->db.err.text));
 		left = l->fail_t0 + (double)l->cfg->retry_seconds - mono_now();
 		if (left <= 0)
 			load_die(l, EX_TEMPFAIL, "database unreachable for "
 			    "%ld s, giving up; nothing uncommitted was "
 			    "acknowledged: %s", l->cfg->retry_seconds,
 			    buf_cstr(&l->db.err.text));
-		if (!nap(delay < left ? delay : left))
-			load_die(l, EX_TEMPFAIL, "interrupted while "
-			    "reconnecting; nothing uncommitted was "
-			    "acknowledged");
+		/* A signal cuts the pause short, for the last try. */
+		(void)nap(delay < left ? delay : left);
 		delay = delay * 2 < BACKOFF_MAX ? delay * 2 : BACKOFF_MAX;
 	}
 }
@@ -419,20 +522,86 @@ give_up(struct loader *l, const char *what)
 }
 
 /*
+ * Ends the session that ran transaction l->xid if it sits idle in that
+ * transaction: the COMMIT never reached it (lost on the way, the link
+ * cut before it), and it would hold the batch's locks, its ledger keys
+ * among them, until the server notices the link is gone, which may be
+ * hours; every later load of those keys waits for it.  Whether the
+ * COMMIT arrives as the session ends or not, the transaction's fate is
+ * then settled, for txid_status() to tell.  Ending a session of one's
+ * own role needs no privilege; where it is refused anyway, pg-load
+ * says so once and waits.  DB_* (never DB_ROW).
+ */
+static int
+end_orphan(struct loader *l)
+{
+	static const char sql[] =
+	    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE pid = $1::int AND pid <> pg_backend_pid()"
+	    " AND state = 'idle in transaction'"
+	    " AND backend_xid::text = ($2::bigint % 4294967296)::text";
+	const char *param[2] = { l->xid_pid, l->xid };
+	const char *name;
+	PGresult *r = NULL;
+	int rc;
+
+	if (l->xid_warned)
+		return DB_OK;
+	if ((rc = db_exec(&l->db, sql, 2, param, &r)) != DB_OK) {
+		if (rc == DB_CONN || rc == DB_RETRY || rc == DB_INTR)
+			return rc;
+		name = db_state_name(l->db.err.sqlstate);
+		warnx("batch from line %llu: its COMMIT never reached the "
+		    "server, and its session cannot be ended (SQLSTATE "
+		    "%s%s%s%s): waiting for it", l->b.rec[0].lineno,
+		    l->db.err.sqlstate, name[0] ? " (" : "", name,
+		    name[0] ? ")" : "");
+		l->xid_warned = 1;
+		return DB_OK;
+	}
+	if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0)
+		warnx("batch from line %llu: its COMMIT never reached the "
+		    "server: ending the session left idle in its transaction",
+		    l->b.rec[0].lineno);
+	PQclear(r);
+	return DB_OK;
+}
+
+/*
  * After a link lost with a COMMIT in flight: asks the server whether
  * transaction l->xid committed, waiting while it is still in progress
- * (its session may yet be finishing the COMMIT).  *committed is 1 when
- * it did; 0 when it aborted or is not known any more, so the batch is
- * loaded again.  DB_* (l->xid is cleared once the answer is known).
+ * (its session may yet be finishing the COMMIT, or be left idle in the
+ * transaction, which end_orphan() ends).  *committed is 1 when it did;
+ * 0 when it aborted or is not known any more, so the batch is loaded
+ * again.  Only the server the COMMIT went to, or a standby promoted
+ * from it, can answer: another (a host of a multi-host connection
+ * string that is not a replica) is not asked, and the connection is
+ * tried again as if lost.  DB_* (l->xid is cleared once the answer is
+ * known).
  */
 static int
 outcome(struct loader *l, int *committed)
 {
+	struct dberr *e = &l->db.err;
 	const char *param[1] = { l->xid };
 	const char *st;
 	PGresult *r = NULL;
 	int rc, running;
 
+	if ((rc = server_id(l)) != DB_OK)
+		return rc;
+	if (l->xid_server[0] != '\0' && l->server[0] != '\0' &&
+	    strcmp(l->xid_server, l->server) != 0) {
+		e->sqlstate[0] = '\0';
+		buf_reset(&e->primary);
+		(void)buf_addf(&e->primary, "another server answered (system "
+		    "identifier %s), not the one the batch's COMMIT went to "
+		    "(%s)", l->server, l->xid_server);
+		buf_reset(&e->text);
+		(void)buf_adds(&e->text, buf_cstr(&e->primary));
+		e->rc = DB_CONN;
+		return DB_CONN;
+	}
 	for (;;) {
 		if ((rc = db_exec(&l->db, "SELECT txid_status($1::bigint)", 1,
 		    param, &r)) != DB_OK)
@@ -447,6 +616,8 @@ outcome(struct loader *l, int *committed)
 			l->xid[0] = '\0';
 			return DB_OK;
 		}
+		if ((rc = end_orphan(l)) != DB_OK)
+			return rc;
 		if (mono_now() - l->fail_t0 > (double)l->cfg->retry_seconds)
 			load_die(l, EX_TEMPFAIL, "batch from line %llu: its "
 			    "COMMIT is still in progress after %ld s, giving "
@@ -470,9 +641,11 @@ commit_batch(struct loader *l)
 	l->xid[0] = '\0';
 	l->blame = NO_FIRST;
 	if (l->streaming) {
-		if (fast_finish(l) == DB_OK)
+		if ((rc = fast_finish(l)) == DB_OK)
 			goto done;
-		if (l->fail_t0 == 0)
+		if (rc == DB_INTR)
+			interrupted(l);
+		if (rc == DB_CONN && l->fail_t0 == 0)
 			l->fail_t0 = mono_now();
 	} else if (l->stream_failed) {
 		abandon(l);
@@ -507,10 +680,8 @@ commit_batch(struct loader *l)
 			    (double)l->cfg->retry_seconds)
 				give_up(l, "the connection keeps failing");
 			db_close(&l->db);
-			if (!nap(delay))
-				load_die(l, EX_TEMPFAIL, "interrupted while "
-				    "reconnecting; nothing uncommitted was "
-				    "acknowledged");
+			/* Cut short by a signal: reconnect() decides. */
+			(void)nap(delay);
 			delay = delay * 2 < BACKOFF_MAX ? delay * 2 :
 			    BACKOFF_MAX;
 			break;
@@ -527,6 +698,8 @@ commit_batch(struct loader *l)
 			 */
 			(void)nap(BACKOFF_FIRST * retries);
 			break;
+		case DB_INTR:
+			interrupted(l);
 		default:
 			give_up(l, "cannot load");
 		}

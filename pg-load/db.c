@@ -1,10 +1,12 @@
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <err.h>
 #include <sys/socket.h>
 #include <sysexits.h>
 
@@ -32,6 +34,7 @@ err_reset(struct dberr *e)
 	e->rc = DB_OK;
 	e->sqlstate[0] = '\0';
 	e->column[0] = '\0';
+	e->code = 0;
 	buf_reset(&e->text);
 	buf_reset(&e->primary);
 	buf_reset(&e->context);
@@ -54,22 +57,29 @@ keep(struct buf *b, const char *s)
 	(void)buf_add(b, s, n);
 }
 
-/* SQLSTATE classes of errors about the data of a row. */
-static const char row_classes[][3] = {
-	"22",	/* data exception */
-	"23",	/* integrity constraint violation */
-	"2F",	/* SQL routine exception */
-	"38",	/* external routine exception */
-	"39",	/* external routine invocation exception */
-	"44",	/* WITH CHECK OPTION violation */
-	"P0",	/* PL/pgSQL: RAISE EXCEPTION, ASSERT */
-};
+/*
+ * Whether an error is about the data of a row: a data exception (22), a
+ * constraint (23), a view's check option (44), a row too big (54000),
+ * or what a trigger raises on purpose about the row that fired it,
+ * RAISE EXCEPTION (P0001) and ASSERT (P0004).  The rest of what a
+ * function can fail with, a missing RETURN (2F005), an external
+ * routine's exception (38), a trigger called the wrong way (39P01), a
+ * SELECT INTO STRICT that found nothing (P0002), is a bug in the
+ * function, as a permission it lacks (42501) is a fault of the setup:
+ * read as a row's, any of them would refuse every row of a stream, and
+ * with a rejects file have every message acknowledged and deleted.
+ */
+static int
+row_error(const char *st)
+{
+	return strncmp(st, "22", 2) == 0 || strncmp(st, "23", 2) == 0 ||
+	    strncmp(st, "44", 2) == 0 || strcmp(st, "54000") == 0 ||
+	    strcmp(st, "P0001") == 0 || strcmp(st, "P0004") == 0;
+}
 
 static int
 classify(PGconn *c, const char *st)
 {
-	size_t i;
-
 	if (PQstatus(c) == CONNECTION_BAD)
 		return DB_CONN;
 	if (st == NULL || strlen(st) != 5)
@@ -80,17 +90,53 @@ classify(PGconn *c, const char *st)
 	    strcmp(st, "55P03") == 0 || strcmp(st, "57014") == 0 ||
 	    strncmp(st, "53", 2) == 0)
 		return DB_RETRY;
-	/*
-	 * A trigger's exception is about the row that fired it as much as a
-	 * constraint is.  Permissions (42501) and the like are not: read as
-	 * a row's, they would refuse every row of a healthy stream.
-	 */
-	for (i = 0; i < sizeof row_classes / sizeof *row_classes; i++)
-		if (strncmp(st, row_classes[i], 2) == 0)
-			return DB_ROW;
-	if (strcmp(st, "54000") == 0)
-		return DB_ROW;
-	return DB_FATAL;
+	return row_error(st) ? DB_ROW : DB_FATAL;
+}
+
+/*
+ * Whether line[0..n) is a server's error as the verbosity keeps it in
+ * libpq's messages, its severity and SQLSTATE: "ERROR:  22P02".
+ */
+static int
+state_line(const char *line, size_t n)
+{
+	const char *p = memchr(line, ':', n);
+	size_t i;
+
+	if (p == NULL || p == line || (size_t)(p - line) + 8 != n ||
+	    memchr(line, ' ', (size_t)(p - line)) != NULL ||
+	    p[1] != ' ' || p[2] != ' ')
+		return 0;
+	for (i = 3; i < 8; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') ||
+		    (p[i] >= 'A' && p[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
+/*
+ * libpq's own message in s, which the server's errors may come before,
+ * and its later complaints ("invalid socket") after: its first line
+ * that is neither a continuation nor a server's error, into b; the
+ * first line if there is no such line.
+ */
+static void
+keep_own(struct buf *b, const char *s)
+{
+	const char *line = s, *best = NULL, *eol;
+
+	for (; *line != '\0' && best == NULL; line = eol + (*eol == '\n')) {
+		eol = line + strcspn(line, "\n");
+		if (eol > line && *line != '\t' && *line != ' ' &&
+		    !state_line(line, (size_t)(eol - line)))
+			best = line;
+	}
+	if (best == NULL)
+		best = s;
+	buf_reset(b);
+	eol = best + strcspn(best, "\n");
+	(void)buf_add(b, best, (size_t)(eol - best) > b->max ? b->max :
+	    (size_t)(eol - best));
 }
 
 /* Records r's error (r may be NULL: the connection's) and classifies it. */
@@ -121,9 +167,14 @@ fail(struct db *d, PGresult *r)
 	}
 	if (e->text.len == 0)
 		keep(&e->text, PQerrorMessage(d->conn));
-	if (e->primary.len == 0)
+	if (e->sqlstate[0] == '\0')
+		keep_own(&e->primary, buf_cstr(&e->text));
+	else if (e->primary.len == 0)
 		keep(&e->primary, PQerrorMessage(d->conn));
 	e->rc = classify(d->conn, st);
+	/* Our own cancel, after a signal: not a failure to retry. */
+	if (d->cancelled && st != NULL && strcmp(st, "57014") == 0)
+		e->rc = DB_INTR;
 	return e->rc;
 }
 
@@ -203,35 +254,191 @@ setting(const PQconninfoOption *o, const char *kw)
 	return NULL;
 }
 
-/* connect_timeout in seconds, 0 for none; -1 if it is not a number. */
+/* Whether s is an integer in [min, max] as libpq reads one, into *v. */
+static int
+integer(const char *s, long min, long max, long *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (end == s || errno != 0)
+		return 0;
+	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r' ||
+	    *end == '\f' || *end == '\v')
+		end++;
+	if (*end != '\0' || n < min || n > max)
+		return 0;
+	if (v != NULL)
+		*v = n;
+	return 1;
+}
+
+/* connect_timeout in seconds (checked by bad_setting()), 0 for none. */
 static long
 connect_timeout(const PQconninfoOption *o)
 {
 	const char *s = setting(o, "connect_timeout");
-	char *end;
 	long v;
 
 	if (s == NULL)
 		return DB_CONNECT_TIMEOUT;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	while (*end == ' ' || *end == '\t')
-		end++;
-	if (end == s || *end != '\0' || errno != 0)
-		return -1;
+	if (!integer(s, LONG_MIN, LONG_MAX, &v))
+		return 0;
 	return v > 0 ? v : 0;
+}
+
+/* How many entries a comma-separated list has: 0 when it is unset. */
+static size_t
+entries(const char *list)
+{
+	size_t n = 1;
+
+	if (list == NULL)
+		return 0;
+	for (; *list != '\0'; list++)
+		n += *list == ',';
+	return n;
+}
+
+/* The list from its entry i on; NULL when it is unset. */
+static const char *
+from_entry(const char *list, size_t i)
+{
+	for (; i > 0 && list != NULL; i--)
+		if ((list = strchr(list, ',')) != NULL)
+			list++;
+	return list;
+}
+
+/* Entry i of a list into s, "" when there is none (or it is too long). */
+static void
+entry(const char *list, size_t i, char *s, size_t size)
+{
+	size_t n;
+
+	s[0] = '\0';
+	if ((list = from_entry(list, i)) == NULL)
+		return;
+	n = strcspn(list, ",");
+	if (n < size) {
+		memcpy(s, list, n);
+		s[n] = '\0';
+	}
+}
+
+/* How many hosts the settings name: host and hostaddr go in step. */
+static size_t
+hosts(const PQconninfoOption *o)
+{
+	size_t h = entries(setting(o, "host"));
+	size_t a = entries(setting(o, "hostaddr"));
+
+	return h > a ? h : a > 0 ? a : 1;
+}
+
+/* Whether word is one of the words of the space-separated list. */
+static int
+one_of(const char *word, const char *list)
+{
+	size_t n = strlen(word);
+
+	for (; *list != '\0'; list += strcspn(list, " "), list += *list == ' ')
+		if (strncmp(list, word, n) == 0 &&
+		    (list[n] == ' ' || list[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/*
+ * The first connection setting libpq would refuse, or NULL.  Numbers
+ * libpq reads only when it tries a host, and then as a reason to try
+ * the next, so they are checked before any.  Words libpq checks before
+ * it tries a host, which is when (enums set) they are checked here:
+ * checked sooner, a word a later libpq learns would be refused.
+ */
+static const char *
+bad_setting(const PQconninfoOption *o, int enums)
+{
+	static const char *const ints[] = {
+		"connect_timeout", "keepalives", "keepalives_idle",
+		"keepalives_interval", "keepalives_count", "tcp_user_timeout",
+	};
+	static const struct { const char *kw, *words; } words[] = {
+		{ "sslmode", "disable allow prefer require verify-ca "
+		    "verify-full" },
+		{ "gssencmode", "disable prefer require" },
+		{ "channel_binding", "disable prefer require" },
+		{ "target_session_attrs", "any read-write read-only primary "
+		    "standby prefer-standby" },
+		{ "load_balance_hosts", "disable random" },
+		{ "sslcertmode", "disable allow require" },
+		{ "sslnegotiation", "postgres direct" },
+	};
+	const char *v, *ports = setting(o, "port");
+	char port[32];
+	size_t i, nh = entries(setting(o, "host")),
+	    na = entries(setting(o, "hostaddr")), np = entries(ports);
+
+	for (i = 0; i < sizeof ints / sizeof *ints; i++)
+		if ((v = setting(o, ints[i])) != NULL &&
+		    !integer(v, INT_MIN, INT_MAX, NULL))
+			return ints[i];
+	for (i = 0; i < np; i++) {
+		entry(ports, i, port, sizeof port);
+		if (port[0] != '\0' && !integer(port, 1, 65535, NULL))
+			return "port";
+	}
+	if (nh > 0 && na > 0 && nh != na)
+		return "hostaddr";
+	if (np > 1 && np != hosts(o))
+		return "port";
+	for (i = 0; enums && i < sizeof words / sizeof *words; i++)
+		if ((v = setting(o, words[i].kw)) != NULL &&
+		    !one_of(v, words[i].words))
+			return words[i].kw;
+	return NULL;
+}
+
+/*
+ * Fails the connection for a setting that is not valid: a usage error
+ * when it is in the connection string given, a configuration error when
+ * it comes from the environment or a service file.
+ */
+static int
+settings_fail(struct db *d, const PQconninfoOption *o, const char *kw)
+{
+	PQconninfoOption *given;
+	char why[200];
+	int code = EX_CONFIG;
+
+	snprintf(why, sizeof why, "invalid connection setting %s=\"%.40s\"",
+	    kw, setting(o, kw) != NULL ? setting(o, kw) : "");
+	if (d->conninfo != NULL &&
+	    (given = PQconninfoParse(d->conninfo, NULL)) != NULL) {
+		if (setting(given, kw) != NULL)
+			code = EX_USAGE;
+		PQconninfoFree(given);
+	}
+	(void)conn_fail(d, why);
+	d->err.rc = DB_FATAL;
+	d->err.code = code;
+	return DB_FATAL;
 }
 
 /*
  * Sets the TCP options the user's settings leave open.  Without them a
  * server gone without a word (a host frozen, a route or NAT entry
  * lost) leaves pg-load waiting on a half-open connection for hours,
- * deaf to --retry-seconds and to signals.  A local socket gets a deep
- * send queue instead: it holds about 200 kB by default, a millisecond
- * of the server's work, so the server waits whenever pg-load loses the
- * CPU for longer.  -1 with errno if an option cannot be set.
+ * deaf to --retry-seconds and to signals.  They are pg-load's defaults,
+ * so a kernel that refuses one costs only that safeguard, never the
+ * connection; what the user set, libpq sets, and fails on.  A local
+ * socket gets a deep send queue instead: it holds about 200 kB by
+ * default, a millisecond of the server's work, so the server waits
+ * whenever pg-load loses the CPU for longer.
  */
-static int
+static void
 tune_socket(int fd, const PQconninfoOption *o)
 {
 	static const struct {
@@ -250,29 +457,24 @@ tune_socket(int fd, const PQconninfoOption *o)
 	int size = SOCKET_QUEUE, off = ka != NULL && strtol(ka, NULL, 10) == 0;
 	size_t i;
 
+	/* Best effort throughout: see above. */
 	if (getsockname(fd, (struct sockaddr *)&sa, &len) == -1)
-		return -1;
+		return;
 	if (sa.ss_family == AF_UNIX) {
-		/* Only a hint: the kernel may allow less. */
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-		return 0;
+		return;
 	}
 	if (sa.ss_family != AF_INET && sa.ss_family != AF_INET6)
-		return 0;
-	for (i = 0; i < sizeof def / sizeof *def; i++) {
-		if ((def[i].keepalive && off) || setting(o, def[i].kw) != NULL)
-			continue;
-		if (setsockopt(fd, IPPROTO_TCP, def[i].opt, &def[i].val,
-		    sizeof def[i].val) == -1)
-			return -1;
-	}
-	return 0;
+		return;
+	for (i = 0; i < sizeof def / sizeof *def; i++)
+		if (!(def[i].keepalive && off) && setting(o, def[i].kw) == NULL)
+			(void)setsockopt(fd, IPPROTO_TCP, def[i].opt,
+			    &def[i].val, sizeof def[i].val);
 }
 
 /*
- * Waits for the socket.  A signal ends the wait only if it is the first:
- * after one, a connection is being made to finish the work it asked
- * for, and a second signal ends the process anyway.
+ * Waits for the socket until end (0: no end).  With interruptible set,
+ * a signal ends the wait too.
  */
 static int
 wait_socket(int fd, short events, double end, int interruptible)
@@ -301,22 +503,156 @@ deadline(double secs)
 	return secs > 0 ? mono_now() + secs : 0;
 }
 
-int
-db_connect(struct db *d, double limit)
+/*
+ * Starts connecting with the user's settings; with o, with its hosts
+ * (host, hostaddr and port in step) cut to those from entry from on.
+ */
+static int
+start(struct db *d, const PQconninfoOption *o, size_t from)
 {
 	/* Later keywords win: the encoding is ours whatever PG* says. */
 	static const char *const kw[] = {
-		"fallback_application_name", "dbname", "client_encoding", NULL
+		"fallback_application_name", "dbname", "client_encoding",
+		"host", "hostaddr", "port", NULL
 	};
-	const char *val[] = { "pg-load", d->conninfo, "UTF8", NULL };
+	const char *val[] = {
+		"pg-load", d->conninfo, "UTF8", NULL, NULL, NULL, NULL
+	};
+	const char *port;
+
+	if (o != NULL) {
+		port = setting(o, "port");
+		val[3] = from_entry(setting(o, "host"), from);
+		val[4] = from_entry(setting(o, "hostaddr"), from);
+		/* One port stands for every host. */
+		val[5] = entries(port) == 1 ? port : from_entry(port, from);
+	}
+	if ((d->conn = PQconnectStartParams(kw, val, 1)) == NULL)
+		return -1;
+	PQsetErrorVerbosity(d->conn, PQERRORS_VERBOSE);
+	return 0;
+}
+
+/*
+ * The entry of the hosts, from entry from on, that c is trying (the
+ * first that matches, when one is named twice), or (size_t)-1.
+ */
+static size_t
+trying(PGconn *c, const PQconninfoOption *o, size_t from)
+{
+	const char *host = PQhost(c), *port = PQport(c);
+	const char *ports = setting(o, "port");
+	char h[1024], p[32];
+	size_t i, n = hosts(o);
+
+	if (host == NULL || port == NULL)
+		return (size_t)-1;
+	for (i = from; i < n; i++) {
+		entry(setting(o, "host"), i, h, sizeof h);
+		if (h[0] == '\0')
+			entry(setting(o, "hostaddr"), i, h, sizeof h);
+		entry(ports, entries(ports) == 1 ? 0 : i, p, sizeof p);
+		if (strcmp(h, host) == 0 &&
+		    (p[0] == '\0' || strcmp(p, port) == 0))
+			return i;
+	}
+	return (size_t)-1;
+}
+
+/* Fails the connection with why (libpq's message if NULL) and notes. */
+static int
+fail_noted(struct db *d, const char *why, const struct buf *notes)
+{
+	struct buf msg = BUF_INIT(ERR_TEXT_MAX);
+	int rc;
+
+	if (why == NULL)
+		why = d->conn != NULL ? PQerrorMessage(d->conn) :
+		    "out of memory";
+	if (notes->len == 0)
+		return conn_fail(d, why);
+	if (buf_adds(&msg, why) == -1 ||
+	    (msg.len > 0 && msg.data[msg.len - 1] != '\n' &&
+	    buf_adds(&msg, "\n") == -1) ||
+	    buf_add(&msg, notes->data, notes->len) == -1) {
+		buf_free(&msg);
+		return conn_fail(d, why);
+	}
+	rc = conn_fail(d, buf_cstr(&msg));
+	buf_free(&msg);
+	return rc;
+}
+
+/* When a host's wait ends: after wait seconds (0: none), within all_end. */
+static double
+host_end(double wait, double all_end)
+{
+	double end = deadline(wait);
+
+	return all_end > 0 && (end == 0 || all_end < end) ? all_end : end;
+}
+
+/*
+ * A host gave no answer in secs: makes libpq go on to the next address
+ * or host (1), or starts a new connection with the hosts after it (2),
+ * and notes why in notes.  0 when no host is left, -1 with errno on
+ * failure.
+ */
+static int
+next_host(struct db *d, const PQconninfoOption *o, size_t *from,
+    struct buf *notes, double secs)
+{
+	const char *host = PQhost(d->conn), *port = PQport(d->conn);
+	char note[300];
+	size_t at;
+
+	if (PQstatus(d->conn) == CONNECTION_STARTED) {
+		/*
+		 * The TCP handshake got no answer (a host down, a firewall
+		 * that drops).  Resetting it makes libpq try the next
+		 * address or host, as its own timeout does.
+		 */
+		if (shutdown(PQsocket(d->conn), SHUT_RDWR) == -1)
+			return -1;
+		snprintf(note, sizeof note, "no answer from \"%.100s\", port "
+		    "%.20s in %.0f s: pg-load reset the connection\n", host,
+		    port, secs);
+		(void)buf_adds(notes, note);
+		return 1;
+	}
+	/*
+	 * The host took the connection and then said nothing (a server
+	 * frozen, a proxy whose server is gone).  libpq cannot be told to
+	 * give up on a host at this stage, so the connection starts again
+	 * with the hosts after it.
+	 */
+	if ((at = trying(d->conn, o, *from)) == (size_t)-1 ||
+	    at + 1 >= hosts(o))
+		return 0;
+	snprintf(note, sizeof note, "connection to server at \"%.100s\", "
+	    "port %.20s: no answer in %.0f s: pg-load tried the next host\n",
+	    host, port, secs);
+	(void)buf_adds(notes, note);
+	db_close(d);
+	*from = at + 1;
+	if (start(d, o, *from) == -1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 2;
+}
+
+int
+db_connect(struct db *d, double limit, int interruptible)
+{
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	PQconninfoOption *o;
-	struct buf msg = BUF_INIT(ERR_TEXT_MAX);
-	const char *host = NULL, *port = NULL;
-	char why[300], late[300] = "";
-	double wait, end = 0;
-	long secs;
-	int r, interruptible = !sig_caught();
+	struct buf notes = BUF_INIT(ERR_TEXT_MAX);
+	const char *host = NULL, *port = NULL, *bad;
+	char why[300];
+	double wait, t0 = 0, end = 0, all_end = deadline(limit);
+	size_t from = 0;
+	int r = DB_CONN;
 
 	db_close(d);
 	err_reset(&d->err);
@@ -327,48 +663,44 @@ db_connect(struct db *d, double limit)
 	 * first, and connect_timeout kept here: libpq keeps it only for
 	 * the blocking call.
 	 */
-	if ((d->conn = PQconnectStartParams(kw, val, 1)) == NULL)
+	if (start(d, NULL, 0) == -1)
 		return conn_fail(d, "out of memory");
-	PQsetErrorVerbosity(d->conn, PQERRORS_VERBOSE);
-	if (PQstatus(d->conn) == CONNECTION_BAD)
-		return conn_fail(d, NULL);
 	/* What libpq resolved: the string, a service file, PG*, defaults. */
 	if ((o = PQconninfo(d->conn)) == NULL)
 		return conn_fail(d, "out of memory");
-	if ((secs = connect_timeout(o)) < 0) {
-		snprintf(why, sizeof why, "invalid connect_timeout \"%.40s\"",
-		    setting(o, "connect_timeout"));
+	if ((bad = bad_setting(o, PQstatus(d->conn) == CONNECTION_BAD)) !=
+	    NULL) {
+		r = settings_fail(d, o, bad);
 		PQconninfoFree(o);
-		return conn_fail(d, why);
+		return r;
 	}
-	wait = (double)secs;
-	if (limit > 0 && (wait == 0 || limit < wait))
-		wait = limit;
+	wait = (double)connect_timeout(o);
 	while (st != PGRES_POLLING_OK) {
+		if (d->conn == NULL || PQstatus(d->conn) == CONNECTION_BAD) {
+			r = fail_noted(d, NULL, &notes);
+			break;
+		}
 		/* As libpq does, each host gets the whole timeout. */
 		if (PQhost(d->conn) != host || PQport(d->conn) != port) {
 			host = PQhost(d->conn);
 			port = PQport(d->conn);
-			end = deadline(wait);
+			t0 = mono_now();
+			end = host_end(wait, all_end);
 		}
 		r = wait_socket(PQsocket(d->conn), st == PGRES_POLLING_READING ?
 		    POLLIN : POLLOUT, end, interruptible);
 		if (r == 0 && !(interruptible && sig_caught()) &&
-		    PQstatus(d->conn) == CONNECTION_STARTED) {
-			/*
-			 * The TCP handshake got no answer (a host down, a
-			 * firewall that drops).  Resetting it makes libpq try
-			 * the next address or host, as its own timeout does.
-			 */
-			snprintf(late, sizeof late, "no answer from \"%.100s\", "
-			    "port %.20s in %.0f s: pg-load reset the "
-			    "connection", host, port, wait);
-			if (shutdown(PQsocket(d->conn), SHUT_RDWR) == 0) {
-				end = deadline(wait);
-				r = 1;
+		    (all_end == 0 || mono_now() < all_end) &&
+		    (r = next_host(d, o, &from, &notes, end - t0)) > 0) {
+			if (r == 2) {
+				/* A new connection, started as the first. */
+				host = port = NULL;
+				st = PGRES_POLLING_WRITING;
 			} else {
-				r = -1;
+				t0 = mono_now();
+				end = host_end(wait, all_end);
 			}
+			continue;
 		}
 		if (r != 1) {
 			if (r == -1)
@@ -379,34 +711,35 @@ db_connect(struct db *d, double limit)
 			else
 				snprintf(why, sizeof why, "connection to server "
 				    "at \"%.100s\", port %.20s: no answer in "
-				    "%.0f s", host, port, wait);
-			PQconninfoFree(o);
-			return conn_fail(d, why);
+				    "%.0f s", host, port, end - t0);
+			r = fail_noted(d, why, &notes);
+			break;
 		}
 		if ((st = PQconnectPoll(d->conn)) == PGRES_POLLING_FAILED) {
-			PQconninfoFree(o);
-			if (late[0] == '\0')
-				return conn_fail(d, NULL);
-			/* libpq saw a reset: say why there was one. */
-			if (buf_adds(&msg, PQerrorMessage(d->conn)) == -1 ||
-			    buf_adds(&msg, late) == -1) {
-				buf_free(&msg);
-				return conn_fail(d, late);
-			}
-			r = conn_fail(d, buf_cstr(&msg));
-			buf_free(&msg);
-			return r;
+			r = fail_noted(d, NULL, &notes);
+			break;
 		}
 	}
-	PQsetErrorVerbosity(d->conn, PQERRORS_DEFAULT);
-	PQsetNoticeReceiver(d->conn, drop_notice, NULL);
-	r = tune_socket(PQsocket(d->conn), o);
-	PQconninfoFree(o);
-	if (r == -1) {
-		snprintf(why, sizeof why, "socket options: %s",
-		    strerror(errno));
-		return conn_fail(d, why);
+	buf_free(&notes);
+	if (st != PGRES_POLLING_OK) {
+		PQconninfoFree(o);
+		return r;
 	}
+	/*
+	 * libpq's copy of each error stays in the connection (and in the
+	 * result of a connection lost after it): kept to the severity and
+	 * the SQLSTATE, it cannot quote a row wherever it is shown.
+	 */
+	PQsetErrorVerbosity(d->conn, PQERRORS_SQLSTATE);
+	PQsetNoticeReceiver(d->conn, drop_notice, NULL);
+	/* Statements are awaited with poll(2): see await(). */
+	if (PQsetnonblocking(d->conn, 1) == -1) {
+		PQconninfoFree(o);
+		return conn_fail(d, NULL);
+	}
+	tune_socket(PQsocket(d->conn), o);
+	PQconninfoFree(o);
+	d->serial++;
 	return DB_OK;
 }
 
@@ -427,67 +760,183 @@ db_free(struct db *d)
 	buf_free(&d->err.context);
 }
 
-/* Collects the results left after the one that mattered. */
+/* Asks the server to cancel the running statement. */
+static void
+cancel(struct db *d)
+{
+	PGcancel *c;
+	char why[256];
+
+	d->cancelled = 1;
+	/* Left running, it ends in its time; a second signal ends pg-load. */
+	if ((c = PQgetCancel(d->conn)) == NULL) {
+		warnx("cannot cancel the statement: out of memory");
+		return;
+	}
+	if (!PQcancel(c, why, sizeof why))
+		warnx("cannot cancel the statement: %.*s",
+		    (int)strcspn(why, "\n"), why);
+	PQfreeCancel(c);
+}
+
+/*
+ * Waits until libpq has sent what it holds and, with result set, until
+ * PQgetResult() can answer without blocking, or the connection fails.
+ * Without a signal the wait has no end but the server's: a statement
+ * may wait on a lock, for as long as the session holding it lives.
+ * After a signal the statement gets DB_SIGNAL_GRACE seconds, the time
+ * to commit what was read, and is then cancelled: a lock held by a
+ * session that never ends must not hold pg-load past a first signal.
+ */
+static void
+await(struct db *d, int result)
+{
+	PGconn *c = d->conn;
+	double end = 0;
+	int f, r;
+
+	for (;;) {
+		if (PQstatus(c) == CONNECTION_BAD || (f = PQflush(c)) == -1)
+			return;	/* PQgetResult() says how */
+		if (f == 0 && (!result || !PQisBusy(c)))
+			return;
+		if (sig_caught() && !d->cancelled) {
+			if (end == 0)
+				end = mono_now() + DB_SIGNAL_GRACE;
+			else if (mono_now() >= end)
+				cancel(d);
+		}
+		r = wait_socket(PQsocket(c), f == 1 ? POLLIN | POLLOUT : POLLIN,
+		    d->cancelled ? 0 : end, !sig_caught());
+		if (r == -1) {
+			/*
+			 * poll(2) itself failed (out of memory): libpq's
+			 * own waits block, but see the statement through.
+			 * Should that fail, the connection has, and
+			 * PQgetResult() says so.
+			 */
+			(void)PQsetnonblocking(c, 0);
+			return;
+		}
+		if (PQconsumeInput(c) == 0)
+			return;
+	}
+}
+
+/* The statement's next result, NULL at its end, waiting as await() does. */
+static PGresult *
+next(struct db *d)
+{
+	await(d, 1);
+	return PQgetResult(d->conn);
+}
+
+/*
+ * Collects the results left after the one that mattered.  A connection
+ * lost on the way matters more than an error before it (a row's): the
+ * transaction went with the connection, so nothing can be done about
+ * the row, and the error is what pg-load must act on.
+ */
 static int
 drain(struct db *d, int rc)
 {
 	PGresult *r;
+	ExecStatusType st;
 
-	while ((r = PQgetResult(d->conn)) != NULL) {
-		if (rc == DB_OK && PQresultStatus(r) != PGRES_COMMAND_OK &&
-		    PQresultStatus(r) != PGRES_TUPLES_OK)
+	if (d->conn == NULL)
+		return rc;
+	while ((r = next(d)) != NULL) {
+		st = PQresultStatus(r);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+		    (rc == DB_OK || (rc != DB_CONN && rc != DB_INTR &&
+		    PQstatus(d->conn) == CONNECTION_BAD)))
 			rc = fail(d, r);
 		PQclear(r);
+		/* A COPY we did not ask for: ended, to stay in step. */
+		if (st == PGRES_COPY_IN &&
+		    PQputCopyEnd(d->conn, "unexpected COPY") == -1 &&
+		    rc != DB_CONN)
+			rc = fail(d, NULL);
 	}
+	if (rc != DB_CONN && rc != DB_INTR &&
+	    PQstatus(d->conn) == CONNECTION_BAD)
+		rc = fail(d, NULL);
 	return rc;
+}
+
+/* Sends a statement, to be awaited with next().  DB_* */
+static int
+dispatch(struct db *d, const char *sql, int nparams, const char *const *params)
+{
+	int sent;
+
+	if (d->conn == NULL)
+		return fail(d, NULL);
+	d->cancelled = 0;
+	if (nparams > 0)
+		sent = PQsendQueryParams(d->conn, sql, nparams, NULL, params,
+		    NULL, NULL, 0);
+	else
+		sent = PQsendQuery(d->conn, sql);
+	if (sent != 1)
+		return drain(d, fail(d, NULL));
+	return DB_OK;
 }
 
 int
 db_exec(struct db *d, const char *sql, int nparams, const char *const *params,
     PGresult **res)
 {
-	PGresult *r;
+	PGresult *r, *last = NULL;
 	ExecStatusType st;
 	int rc;
 
-	if (d->conn == NULL)
-		return fail(d, NULL);
-	if (nparams > 0)
-		r = PQexecParams(d->conn, sql, nparams, NULL, params, NULL,
-		    NULL, 0);
-	else
-		r = PQexec(d->conn, sql);
-	st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-		if (res != NULL)
-			*res = r;
-		else
+	if ((rc = dispatch(d, sql, nparams, params)) != DB_OK)
+		return rc;
+	/* As PQexec(): the last result, or the first error. */
+	while ((r = next(d)) != NULL) {
+		st = PQresultStatus(r);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			PQclear(last);
+			rc = fail(d, r);
 			PQclear(r);
-		return DB_OK;
+			if (st == PGRES_COPY_IN &&
+			    PQputCopyEnd(d->conn, "unexpected COPY") == -1)
+				rc = fail(d, NULL);
+			return drain(d, rc);
+		}
+		PQclear(last);
+		last = r;
 	}
-	rc = fail(d, r);
-	PQclear(r);
-	/* A COPY we did not ask for: end it so the connection stays in step. */
-	if (st == PGRES_COPY_IN)
-		(void)PQputCopyEnd(d->conn, "unexpected COPY");
-	return drain(d, rc);
+	if (last == NULL)
+		return fail(d, NULL);
+	if (res != NULL)
+		*res = last;
+	else
+		PQclear(last);
+	return DB_OK;
 }
 
 int
 db_copy_begin(struct db *d, const char *sql)
 {
 	PGresult *r;
+	ExecStatusType st = PGRES_FATAL_ERROR;
 	int rc;
 
-	if (d->conn == NULL)
-		return fail(d, NULL);
-	r = PQexec(d->conn, sql);
-	if (r != NULL && PQresultStatus(r) == PGRES_COPY_IN) {
+	if ((rc = dispatch(d, sql, 0, NULL)) != DB_OK)
+		return rc;
+	/* Past the COPY IN result, libpq would hand out the same again. */
+	while ((r = next(d)) != NULL &&
+	    ((st = PQresultStatus(r)) == PGRES_COMMAND_OK ||
+	    st == PGRES_TUPLES_OK))
+		PQclear(r);
+	if (r != NULL && st == PGRES_COPY_IN) {
 		PQclear(r);
 		return DB_OK;
 	}
 	rc = fail(d, r);
-	if (rc == DB_OK || rc == DB_ROW)
+	if (rc == DB_ROW)
 		rc = DB_FATAL;	/* not a COPY at all */
 	PQclear(r);
 	return drain(d, rc);
@@ -498,10 +947,19 @@ db_copy_put(struct db *d, struct buf *chunk)
 {
 	int r = 1;
 
-	if (chunk->len > 0)
-		r = PQputCopyData(d->conn, chunk->data, (int)chunk->len);
+	/* 0: libpq's buffer is full; await() empties it. */
+	while (chunk->len > 0 &&
+	    (r = PQputCopyData(d->conn, chunk->data, (int)chunk->len)) == 0)
+		await(d, 0);
 	buf_reset(chunk);
 	if (r != 1)
+		return fail(d, NULL);
+	/*
+	 * Sent before more is read: a server that stops reading (a lock)
+	 * is waited for here, where a signal can end the wait.
+	 */
+	await(d, 0);
+	if (PQstatus(d->conn) == CONNECTION_BAD)
 		return fail(d, NULL);
 	return DB_OK;
 }
@@ -510,12 +968,13 @@ int
 db_copy_end(struct db *d)
 {
 	PGresult *r;
-	int rc = DB_OK;
+	int rc = DB_OK, put;
 
-	if (PQputCopyEnd(d->conn, NULL) != 1)
+	while ((put = PQputCopyEnd(d->conn, NULL)) == 0)
+		await(d, 0);
+	if (put != 1)
 		return drain(d, fail(d, NULL));
-	if ((r = PQgetResult(d->conn)) == NULL ||
-	    PQresultStatus(r) != PGRES_COMMAND_OK)
+	if ((r = next(d)) == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
 		rc = fail(d, r);
 	PQclear(r);
 	return drain(d, rc);
@@ -545,7 +1004,9 @@ db_state_name(const char *st)
 		{ "23P01", "exclusion violation" },
 		{ "25P02", "in failed transaction" },
 		{ "28000", "invalid authorization" },
+		{ "2F005", "function executed no return statement" },
 		{ "28P01", "invalid password" },
+		{ "39P01", "trigger protocol violated" },
 		{ "3D000", "database does not exist" },
 		{ "40001", "serialization failure" },
 		{ "40P01", "deadlock detected" },
@@ -559,6 +1020,8 @@ db_state_name(const char *st)
 		{ "57014", "query canceled" },
 		{ "57P01", "admin shutdown" },
 		{ "P0001", "raise exception" },
+		{ "P0002", "no data found" },
+		{ "P0003", "too many rows" },
 		{ "P0004", "assert failure" },
 	};
 	static const struct { const char *class, *name; } classes[] = {
@@ -597,11 +1060,14 @@ db_exit_code(const struct db *d)
 {
 	const char *st = d->err.sqlstate;
 
+	if (d->err.code != 0)
+		return d->err.code;
 	if (strcmp(st, "42501") == 0 || strncmp(st, "28", 2) == 0)
 		return EX_NOPERM;
 	if (strcmp(st, "3D000") == 0)
 		return EX_NOINPUT;
-	if (d->err.rc == DB_CONN || d->err.rc == DB_RETRY)
+	if (d->err.rc == DB_CONN || d->err.rc == DB_RETRY ||
+	    d->err.rc == DB_INTR)
 		return EX_TEMPFAIL;
 	return EX_UNAVAILABLE;
 }

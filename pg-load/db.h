@@ -8,6 +8,12 @@
  * value): it goes to the rejects file only, never to stderr.  sqlstate,
  * column and, for errors that are not about a row, primary are safe to
  * print.
+ *
+ * Statements are sent without blocking and their results awaited with
+ * poll(2), so that a signal can end a wait the server would make endless
+ * (a lock held by a session that never ends).  libpq's own copy of the
+ * last error (PQerrorMessage) is kept to severities and SQLSTATEs: it
+ * cannot quote a row either.
  */
 #ifndef PG_LOAD_DB_H
 #define PG_LOAD_DB_H
@@ -19,13 +25,15 @@
 enum db_rc {
 	DB_OK = 0,
 	/*
-	 * A row's data was refused: classes 22 and 23, 54000, and what
-	 * triggers raise (P0, 2F, 38, 39) or a view's check option (44).
+	 * A row's data was refused: classes 22 and 23, 54000, what a
+	 * trigger raises on purpose (P0001 RAISE EXCEPTION, P0004 ASSERT),
+	 * or a view's check option (44).
 	 */
 	DB_ROW,
 	DB_RETRY,	/* deadlock, serialization, lock or resource: retry */
 	DB_CONN,	/* the connection is gone, or the server is stopping */
-	DB_FATAL	/* anything else: retrying will not help */
+	DB_FATAL,	/* anything else: retrying will not help */
+	DB_INTR		/* a signal had the statement cancelled */
 };
 
 struct dberr {
@@ -35,15 +43,24 @@ struct dberr {
 	struct buf text;	/* full text: may quote data */
 	struct buf primary;	/* primary message: may quote data for DB_ROW */
 	struct buf context;	/* the CONTEXT field: may quote data */
+	int code;		/* a sysexits code decided on the spot, or 0 */
 };
 
 struct db {
 	PGconn *conn;
 	const char *conninfo;	/* NULL: libpq's environment */
 	struct dberr err;
+	int cancelled;		/* a cancel was sent for this statement */
+	unsigned long serial;	/* connections made: tells one from the next */
 };
 
 void db_init(struct db *d, const char *conninfo);
+
+/*
+ * After a signal, a statement is given this long (seconds) to finish
+ * the work the signal asks to be committed, and is then cancelled.
+ */
+#define DB_SIGNAL_GRACE 5.0
 
 /* pg-load's settings for what the user's connection settings leave open. */
 #define DB_CONNECT_TIMEOUT 10		/* seconds */
@@ -56,12 +73,17 @@ void db_init(struct db *d, const char *conninfo);
  * Connects (closing any old connection) as pg-load, in UTF-8, with the
  * server's notices dropped (they can quote data).  A server that does
  * not answer is given connect_timeout (DB_CONNECT_TIMEOUT unless the
- * user's settings say), and at most limit seconds when limit > 0.  A
- * signal ends the wait, unless one had come before the call.  DB_OK or
- * DB_CONN, with libpq's message in err.text (it names no data) and, when
- * the server refused the connection, its SQLSTATE in err.sqlstate.
+ * user's settings say), and the attempt as a whole at most limit
+ * seconds when limit > 0.  A host that accepts the connection and then
+ * says nothing is passed for the hosts after it, as one that does not
+ * answer the handshake is.  With interruptible set, a signal ends the
+ * wait.  DB_OK or DB_CONN, with libpq's message in err.text (it names
+ * no data) and, when the server refused the connection, its SQLSTATE
+ * in err.sqlstate; DB_FATAL with err.code EX_USAGE (the setting is in
+ * conninfo) or EX_CONFIG (from the environment or a service file) for
+ * settings that are not valid.
  */
-int db_connect(struct db *d, double limit);
+int db_connect(struct db *d, double limit, int interruptible);
 void db_close(struct db *d);
 
 /* Closes the connection and frees what db_init() set up. */
@@ -95,9 +117,9 @@ const char *db_state_name(const char *sqlstate);
 
 /*
  * The sysexits code for an error retrying will not mend, or for a
- * failed first connection: EX_NOPERM for a refused login or privilege,
- * EX_NOINPUT for a database that does not exist, EX_TEMPFAIL for what a
- * retry may mend, EX_UNAVAILABLE for the rest.
+ * failed first connection: err.code when set, EX_NOPERM for a refused
+ * login or privilege, EX_NOINPUT for a database that does not exist,
+ * EX_TEMPFAIL for what a retry may mend, EX_UNAVAILABLE for the rest.
  */
 int db_exit_code(const struct db *d);
 

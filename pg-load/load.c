@@ -292,7 +292,7 @@ setup(struct loader *l, const struct config *cfg)
 		l->have_rej = 1;
 	}
 	db_init(&l->db, cfg->conninfo);
-	if (db_connect(&l->db, 0) != DB_OK) {
+	if (db_connect(&l->db, 0, 1) != DB_OK) {
 		if (sig_caught())
 			sig_reraise();	/* nothing was read: nothing to do */
 		/* A refused login is not a server that is away. */

@@ -40,8 +40,14 @@ struct loader {
 	int streaming;		/* the batch's rows are being COPYed as read */
 	int stream_failed;	/* the fast path broke: the careful path */
 	int pessimistic;	/* claims found duplicates: claim first */
-	double fail_t0;		/* when the batch first failed, or 0 */
+	double fail_t0;		/* when the batch first lost the connection, or 0 */
 	char xid[24];		/* a transaction whose COMMIT's fate is unknown */
+	char xid_pid[16];	/* the server process that ran it */
+	char xid_server[24];	/* and its system identifier, or "" */
+	char server[24];	/* the system identifier of db's server, or "" */
+	unsigned long server_serial;	/* the connection server is of, or 0 */
+	int xid_warned;		/* its session could not be ended: said so */
+	int sig_retried;	/* reconnected once since the signal */
 	size_t blame;		/* the record an error is known to be about */
 	double next_prune;
 	double t_start;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Rows the database refuses: each is found alone, kept in the rejects
 # file (or released) and acked; the others load; nothing from a row
-# reaches stderr.
+# reaches stderr.  A trigger function that fails for every row is no
+# row's fault: the load stops, nothing acked.
 . "$(dirname "$0")/lib/tap.sh"
 . "$TOP/tests/lib/pg-load.sh"
 
@@ -274,6 +275,43 @@ test_expect_success 'a privilege a trigger lacks stops the load, its text off st
 	test_must_not_contain err-t2 SECRET &&
 	test ! -s acks-t2 && test ! -s rej-t2.ndjson &&
 	test "$(pgl_sql "SELECT count(*) FROM tr2")" = 0
+'
+
+test_expect_success 'an ASSERT in a trigger refuses its row alone too' '
+	pgl_sql "CREATE TABLE tr4(id int, v text)" &&
+	pgl_sql "CREATE FUNCTION tr4_assert() RETURNS trigger LANGUAGE plpgsql AS \$f\$
+	    BEGIN ASSERT NEW.v NOT LIKE \$\$SECRET%\$\$; RETURN NEW; END \$f\$" &&
+	pgl_sql "CREATE TRIGGER tr4_assert BEFORE INSERT ON tr4
+	    FOR EACH ROW EXECUTE FUNCTION tr4_assert()" &&
+	pg-load -t tr4 -r rej-t4.ndjson <trin >acks-t4 2>err-t4 &&
+	test "$(pgl_field acks-t4 status | tr "\n" " ")" = "loaded rejected loaded " &&
+	grep -q "^pg-load: message t2: refused by the database: SQLSTATE P0004 (assert failure); kept" err-t4
+'
+
+test_expect_success 'a trigger function that is broken stops the load: no row is blamed' '
+	pgl_sql "CREATE TABLE tr3(id int, v text)" &&
+	# No RETURN for most rows: 2F005 for each, whatever the row holds.
+	pgl_sql "CREATE FUNCTION tr3_broken() RETURNS trigger LANGUAGE plpgsql AS \$f\$
+	    BEGIN IF NEW.v = \$\$never\$\$ THEN RETURN NEW; END IF; END \$f\$" &&
+	pgl_sql "CREATE TRIGGER tr3_broken BEFORE INSERT ON tr3
+	    FOR EACH ROW EXECUTE FUNCTION tr3_broken()" &&
+	test_must_fail --code 69 pg-load -t tr3 -r rej-t3.ndjson <trin >acks-t3 2>err-t3 &&
+	grep -q "^pg-load: cannot load: SQLSTATE 2F005 (function executed no return statement); nothing uncommitted was acknowledged" err-t3 &&
+	test_must_not_contain err-t3 SECRET &&
+	test ! -s acks-t3 && test ! -s rej-t3.ndjson &&
+	test "$(pgl_sql "SELECT count(*) FROM tr3")" = 0
+'
+
+test_expect_success 'and so does one that finds no row where it wants one (P0002)' '
+	pgl_sql "CREATE TABLE tr5(id int, v text)" &&
+	pgl_sql "CREATE FUNCTION tr5_strict() RETURNS trigger LANGUAGE plpgsql AS \$f\$
+	    DECLARE n int;
+	    BEGIN SELECT 1 INTO STRICT n WHERE false; RETURN NEW; END \$f\$" &&
+	pgl_sql "CREATE TRIGGER tr5_strict BEFORE INSERT ON tr5
+	    FOR EACH ROW EXECUTE FUNCTION tr5_strict()" &&
+	test_must_fail --code 69 pg-load -t tr5 -r rej-t5.ndjson <trin >acks-t5 2>err-t5 &&
+	grep -q "^pg-load: cannot load: SQLSTATE P0002 (no data found); nothing" err-t5 &&
+	test ! -s acks-t5 && test ! -s rej-t5.ndjson
 '
 
 test_expect_success 'a record refused for a key before its receipt handle is still acked' '

@@ -2,7 +2,10 @@
 # Faults: the server restarts (cleanly, then by crash) in the middle of
 # a 100,000-row stream, and every row ends up in the table exactly once;
 # a server that stays away ends pg-load with EX_TEMPFAIL, nothing
-# uncommitted acked.
+# uncommitted acked.  A link lost just after a refused row, a COMMIT
+# lost on the way, a lock that a session never lets go, a link lost
+# late in a long search for a refused row; a COMMIT lost on the way to a
+# server that another one replaces.
 . "$(dirname "$0")/lib/tap.sh"
 . "$TOP/tests/lib/pg-load.sh"
 
@@ -11,6 +14,37 @@ pgl_user_logins
 
 acked() {
 	test "$(wc -l <acks)" -ge "$1"
+}
+
+# How many of the rows of file $1 are in the table.
+loaded_of() {
+	pgl_sql "SELECT count(*) FROM user_logins WHERE user_id IN
+	    ($(pgl_field "$1" user_id | sed "s/.*/'&'/" | paste -sd,))"
+}
+
+# Ends pg-load's session on the server, as a crash or a network would.
+terminate_loader() {
+	pgl_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	    WHERE application_name = 'pg-load'" >/dev/null
+}
+
+# Whether a session sleeps in pg_sleep(600), holding what it took.
+holding() {
+	test "$(pgl_sql "SELECT count(*) FROM pg_stat_activity
+	    WHERE query = 'SELECT pg_sleep(600)'")" = 1
+}
+
+# Ends that session.
+release_held() {
+	pgl_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	    WHERE query = 'SELECT pg_sleep(600)'" >/dev/null
+}
+
+# Whether pg-load's session has $1 in pg_stat_activity's column $2
+# (state if not given).
+loader_is() {
+	test "$(pgl_sql "SELECT count(*) FROM pg_stat_activity
+	    WHERE application_name = 'pg-load' AND ${2:-state} = '$1'")" = 1
 }
 
 test_expect_success 'a 100,000-row stream survives two server restarts' '
@@ -76,6 +110,100 @@ test_expect_success 'the rest loads on the next run, the committed part as dupli
 	pg-load -t user_logins <more >acks3 &&
 	test "$(pgl_acks acks3 duplicate)" = 2000 && test "$(pgl_acks acks3 loaded)" = 1000 &&
 	test "$(pgl_sql "SELECT count(*), count(DISTINCT user_id) FROM user_logins")" = "103000|103000"
+'
+
+test_expect_success 'a link lost just after a refused row: the row is kept, its value off stderr' '
+	pgl_proxy cut 22P02 &&
+	printf "%s\n" "{\"message_id\":\"cut1\",\"receipt_handle\":\"h1\",\"user_id\":\"u-cut1\"}" \
+	    "{\"message_id\":\"cut2\",\"receipt_handle\":\"h2\",\"user_id\":\"u-cut2\",\"app_version\":\"SECRET-CUT\"}" \
+	    "{\"message_id\":\"cut3\",\"receipt_handle\":\"h3\",\"user_id\":\"u-cut3\"}" >cut.in &&
+	pg-load -t user_logins -d "host=127.0.0.1 port=$pgl_port" -r rej-cut.ndjson \
+	    <cut.in >acks-cut 2>err-cut &&
+	cat err-cut &&
+	test -e "$TMP/proxy.cut.done" &&
+	grep -q "connection lost, reconnecting for up to 60 s: " err-cut &&
+	test_must_not_contain err-cut SECRET &&
+	test_must_not_contain err-cut "invalid input syntax" &&
+	test "$(pgl_field acks-cut status | tr "\n" " ")" = "loaded rejected loaded " &&
+	grep -q SECRET-CUT rej-cut.ndjson
+'
+
+test_expect_success 'a COMMIT lost on the way: its idle session is ended, the batch loads once' '
+	pgl_proxy swallow &&
+	pgl_rows 20 9 >lost &&
+	t0=$(date +%s) &&
+	pg-load -t user_logins --no-dedupe --retry-seconds 40 \
+	    -d "host=127.0.0.1 port=$pgl_port" <lost >acks-lost 2>err-lost &&
+	cat err-lost &&
+	test -e "$TMP/proxy.swallow.done" &&
+	grep -q "reconnected; asking whether the batch committed" err-lost &&
+	grep -q "its COMMIT never reached the server: ending the session" err-lost &&
+	test $(( $(date +%s) - t0 )) -lt 30 &&
+	test "$(pgl_acks acks-lost loaded)" = 20 &&
+	test "$(loaded_of lost)" = 20 &&
+	test "$(pgl_sql "SELECT count(*) FROM pg_stat_activity
+	    WHERE state LIKE \$\$idle in transaction%\$\$")" = 0
+'
+
+test_expect_success 'SIGTERM ends a wait on a lock that another session holds' '
+	pgl_sql "CREATE TABLE held(id int PRIMARY KEY)" &&
+	# A session that holds a key and never ends, as a lost one would.
+	{ psql -X -q -v ON_ERROR_STOP=1 -c "BEGIN" -c "INSERT INTO held VALUES (1)" \
+	    -c "SELECT pg_sleep(600)" >/dev/null 2>&1 & holder=$!; } &&
+	test_cleanup "kill $holder 2>/dev/null; release_held" &&
+	test_wait_for holding 30 &&
+	echo "{\"message_id\":\"held1\",\"receipt_handle\":\"h-held\",\"id\":1}" >held.in &&
+	{ pg-load -t held <held.in >acks-held 2>err-held & pid=$!; } &&
+	test_cleanup "kill -9 $pid 2>/dev/null" &&
+	test_wait_for "loader_is Lock wait_event_type" 30 &&
+	t0=$(date +%s) && kill -TERM $pid &&
+	test_wait_for "test_process_gone $pid" 30 &&
+	{ wait $pid; st=$?; } ; release_held &&
+	cat err-held && test "$st" = 75 &&
+	test $(( $(date +%s) - t0 )) -lt 30 &&
+	grep -q "interrupted: a statement still running 5 s after the signal was cancelled" err-held &&
+	test ! -s acks-held &&
+	test "$(pgl_sql "SELECT count(*) FROM held")" = 0
+'
+
+test_expect_success 'a long search for a refused row leaves a lost link all of --retry-seconds' '
+	pgl_sql "CREATE TABLE slow(id int, v text)" &&
+	pgl_sql "CREATE FUNCTION slow_check() RETURNS trigger LANGUAGE plpgsql AS \$f\$
+	    BEGIN
+		IF NEW.v = \$\$bad\$\$ THEN RAISE EXCEPTION \$\$refused\$\$; END IF;
+		IF NEW.v = \$\$slow\$\$ THEN PERFORM pg_sleep(1); END IF;
+		RETURN NEW;
+	    END \$f\$" &&
+	pgl_sql "CREATE TRIGGER slow_check BEFORE INSERT ON slow
+	    FOR EACH ROW EXECUTE FUNCTION slow_check()" &&
+	{ echo "{\"message_id\":\"s0\",\"receipt_handle\":\"h0\",\"id\":0,\"v\":\"bad\"}" &&
+	  for i in 1 2 3; do
+		echo "{\"message_id\":\"s$i\",\"receipt_handle\":\"h$i\",\"id\":$i,\"v\":\"slow\"}"
+	  done; } >slow.in &&
+	{ pg-load -t slow --retry-seconds 1 -r rej-slow.ndjson <slow.in >acks-slow 2>err-slow &
+	  pid=$!; } &&
+	# Past the refused row, and more than --retry-seconds after it.
+	test_wait_for "loader_is PgSleep wait_event" 30 && sleep 2 &&
+	terminate_loader &&
+	{ wait $pid; st=$?; } ; cat err-slow && test "$st" = 0 &&
+	grep -q "connection lost, reconnecting" err-slow &&
+	test "$(pgl_field acks-slow status | tr "\n" " ")" = "rejected loaded loaded loaded " &&
+	test "$(pgl_sql "SELECT string_agg(id::text, \$\$,\$\$ ORDER BY id) FROM slow")" = "1,2,3"
+'
+
+test_expect_success 'after a COMMIT lost on the way, another server is not asked about it' '
+	env2=$("$TOP/scripts/services" start --owner $$ pg) &&
+	dir2=$(eval "$env2" && echo "$LOGIN_ETL_SERVICES") &&
+	port2=$(eval "$env2" && echo "$PGPORT") &&
+	test_cleanup "\"\$TOP/scripts/services\" stop $dir2 >/dev/null 2>&1" &&
+	pgl_proxy swallow-gone &&
+	pgl_rows 10 11 >other &&
+	test_must_fail --code 75 pg-load -t user_logins --no-dedupe --retry-seconds 10 \
+	    -d "host=127.0.0.1,127.0.0.1 port=$pgl_port,$port2" <other >acks-other 2>err-other &&
+	cat err-other &&
+	test -e "$TMP/proxy.swallow-gone.done" &&
+	grep -q "another server answered (system identifier [0-9]*), not the one the batch.s COMMIT went to" err-other &&
+	test ! -s acks-other
 '
 
 test_done

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Connecting: a refused login and a missing database are told from a
-# server that is away by the exit status; a server that does not answer
-# is given up after connect_timeout (the user's, or pg-load's default),
-# and a signal ends the wait; TCP keepalives are on with short defaults.
+# server that is away by the exit status, and settings that are not
+# valid from both; a server that does not answer is given up after
+# connect_timeout (the user's, or pg-load's default), for the next host
+# if there is one, and a signal ends the wait; TCP keepalives are on
+# with short defaults, where the kernel allows.
 . "$(dirname "$0")/lib/tap.sh"
 . "$TOP/tests/lib/pg-load.sh"
 
@@ -40,6 +42,20 @@ test_expect_success 'a server that is not there: EX_TEMPFAIL' '
 	grep -q "^pg-load: cannot connect: " err
 '
 
+test_expect_success 'settings that are not valid: EX_USAGE in -d, EX_CONFIG from elsewhere' '
+	test_must_fail --code 64 pg-load -t user_logins \
+	    -d "host=127.0.0.1 connect_timeout=abc" </dev/null 2>err &&
+	grep -q "^pg-load: cannot connect: invalid connection setting connect_timeout=\"abc\"" err &&
+	test_must_fail --code 64 pg-load -t user_logins -d "sslmode=maybe" </dev/null 2>err &&
+	grep -q "invalid connection setting sslmode=\"maybe\"" err &&
+	test_must_fail --code 64 pg-load -t user_logins -d "port=5432,5433" </dev/null 2>err &&
+	grep -q "invalid connection setting port=" err &&
+	PGSSLMODE=maybe test_must_fail --code 78 pg-load -t user_logins </dev/null 2>err &&
+	grep -q "invalid connection setting sslmode=\"maybe\"" err &&
+	PGCONNECT_TIMEOUT=soon test_must_fail --code 78 pg-load -t user_logins </dev/null 2>err &&
+	PGPORT=99999 test_must_fail --code 78 pg-load -t user_logins </dev/null 2>err
+'
+
 pgl_silent accept
 silent=$pgl_port
 
@@ -73,6 +89,45 @@ test_expect_success 'SIGTERM while connecting ends pg-load by the signal at once
 	sleep 1 && t0=$(now) && kill -TERM $pid &&
 	{ wait $pid; st=$?; } ; test "$st" = 143 &&
 	took "$(now)" "$t0" 0 2
+'
+
+test_expect_success 'a host that takes the connection and then says nothing is passed for the next one' '
+	t0=$(now) &&
+	pg-load -t user_logins --check \
+	    -d "host=127.0.0.1,127.0.0.1 port=$silent,$PGPORT connect_timeout=2" \
+	    </dev/null 2>err &&
+	took "$(now)" "$t0" 1.5 8 &&
+	test_must_fail --code 75 pg-load -t user_logins \
+	    -d "host=127.0.0.1,127.0.0.1 port=$silent,$silent connect_timeout=2" \
+	    </dev/null 2>err &&
+	cat err &&
+	grep -q "port $silent: no answer in 2 s: pg-load tried the next host" err &&
+	grep -q "port $silent: no answer in 2 s$" err
+'
+
+# Whether pg-load has a COPY open (it has read rows and sent them).
+copy_open() {
+	test "$(pgl_sql "SELECT count(*) FROM pg_stat_activity
+	    WHERE application_name = 'pg-load' AND query LIKE 'BEGIN%COPY%'")" = 1
+}
+
+test_expect_success 'SIGTERM while reconnecting: the try under way runs its course' '
+	pgl_rows 5 31 >five &&
+	rm -f in && mkfifo in &&
+	{ pg-load -t user_logins --batch-ms 1000 \
+	    -d "host=127.0.0.1,127.0.0.1 port=$silent,$PGPORT connect_timeout=3" \
+	    <in >acks-r 2>err-r & pid=$!; } &&
+	exec 7>in && cat five >&7 &&
+	test_wait_for copy_open 30 &&
+	pgl_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	    WHERE application_name = \$\$pg-load\$\$" >/dev/null &&
+	# It waits on the silent host first.
+	test_wait_for "grep -q \"connection lost, reconnecting\" err-r" 30 &&
+	kill -TERM $pid &&
+	{ wait $pid; st=$?; } ; exec 7>&- ;
+	cat err-r && test "$st" = 143 &&
+	grep -q "reconnected; loading the batch again" err-r &&
+	test "$(pgl_acks acks-r loaded)" = 5
 '
 
 pgl_silent syn
@@ -109,7 +164,18 @@ if command -v strace >/dev/null; then
 		test_must_not_contain trace2 "TCP_USER_TIMEOUT, \[60000\]" &&
 		grep -q "TCP_KEEPCNT, \[3\]" trace2
 	'
+	test_expect_success 'a kernel that refuses them costs the connection nothing' '
+		# The calls before pg-load'"'"'s own are libpq'"'"'s; each of ours fails.
+		first=$(grep -n "TCP_KEEPIDLE, \[30\]" trace | head -n 1 | cut -d: -f1) &&
+		test -n "$first" &&
+		ASAN_OPTIONS=detect_leaks=0 strace -f -o trace3 -e trace=setsockopt \
+		    -e inject=setsockopt:error=ENOPROTOOPT:when=$first+ \
+		    pg-load -t user_logins -d "host=127.0.0.1" --check </dev/null &&
+		grep -q "TCP_KEEPIDLE, \[30\], 4) = -1 ENOPROTOOPT" trace3 &&
+		grep -q "TCP_USER_TIMEOUT, \[60000\], 4) = -1 ENOPROTOOPT" trace3
+	'
 else
+	pgl_skip "no strace: TCP keepalives not checked"
 	pgl_skip "no strace: TCP keepalives not checked"
 	pgl_skip "no strace: TCP keepalives not checked"
 fi

@@ -95,3 +95,88 @@ pgl_silent() {
 	test_wait_for "test -s '$TMP/silent.$1'" 10 || return 1
 	pgl_port=$(cat "$TMP/silent.$1")
 }
+
+# Starts a TCP proxy on 127.0.0.1 to the test's server, stopped at exit,
+# and sets pgl_port to its port: pgl_proxy MODE [SQLSTATE].  Its fault
+# comes once:
+#   cut SQLSTATE	passes the server's error of that SQLSTATE on, and
+#			nothing after it, then closes the client's side, as
+#			a link lost just after a refused row would;
+#   swallow		keeps a COMMIT from the server and closes the
+#			client's side, but not the server's: the session is
+#			left idle in its transaction, as when the COMMIT is
+#			lost on the way and the server never hears of it;
+#   swallow-gone	the same, and then it stops listening, as a host
+#			gone for good.
+pgl_proxy() {
+	rm -f "$TMP/proxy.$1" "$TMP/proxy.$1.done"
+	perl -MSocket -MIO::Select -MFcntl -e '
+		my ($mode, $state, $file, $dport) = @ARGV;
+		socket(my $l, PF_INET, SOCK_STREAM, 0) or die "socket: $!";
+		bind($l, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die "bind: $!";
+		listen($l, 16) or die "listen: $!";
+		my ($port) = unpack_sockaddr_in(getsockname($l));
+		open my $f, ">", "$file.tmp" or die "$file: $!";
+		print $f "$port\n";
+		close $f;
+		rename "$file.tmp", $file or die "$file: $!";
+		my @kids;
+		$SIG{TERM} = sub { kill "TERM", @kids; exit 0 };
+		# Whether the fault is still to come; it comes once.
+		sub first { sysopen(my $h, "$file.done", O_CREAT | O_EXCL | O_WRONLY) }
+		while (1) {
+			# EINVAL: the listener was shut down, below.
+			my $c;
+			unless (accept($c, $l)) {
+				last if $!{EINVAL};
+				next;
+			}
+			my $pid = fork;
+			die "fork: $!" unless defined $pid;
+			if ($pid) { push @kids, $pid; close $c; next; }
+			$SIG{TERM} = "DEFAULT";
+			socket(my $s, PF_INET, SOCK_STREAM, 0) or die "socket: $!";
+			connect($s, pack_sockaddr_in($dport, inet_aton("127.0.0.1")))
+			    or die "connect: $!";
+			my $sel = IO::Select->new($c, $s);
+			while (1) {
+				for my $h ($sel->can_read) {
+					my $n = sysread($h, my $buf, 65536);
+					exit 0 unless $n;
+					if ($h == $c) {
+						if ($mode =~ /^swallow/ &&
+						    $buf =~ /Q....COMMIT\0/s && first()) {
+							close $c;
+							shutdown($l, 2) if $mode eq "swallow-gone";
+							# Held until the server ends it.
+							1 while sysread($s, $buf, 65536);
+							exit 0;
+						}
+						syswrite($s, $buf);
+					} elsif ($mode eq "cut" && $buf =~ /C\Q$state\E\0/) {
+						# Up to the end of that error, before
+						# the ReadyForQuery that may follow.
+						my $at = 0;
+						while ($at + 5 <= length $buf) {
+							my ($t, $len) = unpack "a N", substr($buf, $at, 5);
+							my $msg = substr($buf, $at, 1 + $len);
+							$at += 1 + $len;
+							if ($t eq "E" && $msg =~ /C\Q$state\E\0/ && first()) {
+								syswrite($c, substr($buf, 0, $at));
+								shutdown($c, 2);
+								exit 0;
+							}
+						}
+						syswrite($c, $buf);
+					} else {
+						syswrite($c, $buf);
+					}
+				}
+			}
+		}
+		close $l;
+		sleep 1 while 1;' "$1" "${2:-}" "$TMP/proxy.$1" "$PGPORT" </dev/null >/dev/null 2>&1 &
+	test_cleanup "kill $! 2>/dev/null"
+	test_wait_for "test -s '$TMP/proxy.$1'" 10 || return 1
+	pgl_port=$(cat "$TMP/proxy.$1")
+}
