@@ -4,6 +4,7 @@
 #include <sysexits.h>
 
 #include "commit.h"
+#include "connect.h"
 #include "copy.h"
 #include "sig.h"
 

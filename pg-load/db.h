@@ -1,6 +1,6 @@
 /*
  * db: the connection, every statement's result checked, cleared and
- * classified, and the COPY IN sequence.
+ * classified, and the COPY IN sequence.  connect.h makes the connection.
  *
  * Every call returns one of enum db_rc; on anything but DB_OK the error
  * is in db->err until the next call.  Its text is the server's full
@@ -62,28 +62,7 @@ void db_init(struct db *d, const char *conninfo);
  */
 #define DB_SIGNAL_GRACE 5.0
 
-/* pg-load's settings for what the user's connection settings leave open. */
-#define DB_CONNECT_TIMEOUT 10		/* seconds */
-#define DB_KEEPALIVES_IDLE 30		/* seconds */
-#define DB_KEEPALIVES_INTERVAL 10	/* seconds */
-#define DB_KEEPALIVES_COUNT 3
-#define DB_TCP_USER_TIMEOUT 60000	/* milliseconds */
-
-/*
- * Connects (closing any old connection) as pg-load, in UTF-8, with the
- * server's notices dropped (they can quote data).  A server that does
- * not answer is given connect_timeout (DB_CONNECT_TIMEOUT unless the
- * user's settings say), and the attempt as a whole at most limit
- * seconds when limit > 0.  A host that accepts the connection and then
- * says nothing is passed for the hosts after it, as one that does not
- * answer the handshake is.  With interruptible set, a signal ends the
- * wait.  DB_OK or DB_CONN, with libpq's message in err.text (it names
- * no data) and, when the server refused the connection, its SQLSTATE
- * in err.sqlstate; DB_FATAL with err.code EX_USAGE (the setting is in
- * conninfo) or EX_CONFIG (from the environment or a service file) for
- * settings that are not valid.
- */
-int db_connect(struct db *d, double limit, int interruptible);
+/* Closes the connection, if there is one. */
 void db_close(struct db *d);
 
 /* Closes the connection and frees what db_init() set up. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "commit.h"
+#include "connect.h"
 #include "copy.h"
 #include "load.h"
 #include "out.h"

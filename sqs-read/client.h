@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "creds.h"
+#include "credsfetch.h"
 #include "endpoint.h"
 #include "sqs.h"
 

@@ -1,10 +1,7 @@
 /*
- * creds: AWS credentials and shared-file settings, found as AWS's own
- * tools find them.
- *
- * Settings: the profile is --profile, else AWS_PROFILE, else "default";
- * the shared credentials file is AWS_SHARED_CREDENTIALS_FILE, else
- * ~/.aws/credentials; the config file AWS_CONFIG_FILE, else ~/.aws/config.
+ * creds: AWS credentials, found as AWS's own tools find them, and kept
+ * fresh.  The shared files are awsconf.h's; fetching from the endpoints
+ * is credsfetch.h's.
  *
  * Credentials, the first source that has them:
  *  1. the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
@@ -37,18 +34,11 @@
 
 #include "buf.h"
 
-/* The longest shared file read (a larger one is refused). */
-#define AWS_FILE_MAX (1 << 20)
+struct awsconf;
+struct creds_fetch;
+
 /* Seconds new credentials are sought once the service refused the current ones. */
 #define CREDS_STALE_MAX 60
-
-struct awsconf {
-	struct buf profile;		/* the profile in use */
-	int profile_named;		/* by --profile or AWS_PROFILE */
-	int profile_flag;		/* by --profile: the environment's keys are skipped */
-	struct buf cred_path, cfg_path;
-	struct buf cred, cfg;		/* the files' contents ("" if absent) */
-};
 
 enum creds_source {
 	CREDS_NONE, CREDS_ENV, CREDS_PROFILE, CREDS_CONTAINER, CREDS_IMDS
@@ -71,21 +61,6 @@ struct creds {
 	double timeout;			/* seconds per metadata request */
 };
 
-/*
- * Reads the shared files for profile_opt (NULL: AWS_PROFILE or default).
- * Returns 0, or a sysexits code with the reason in err.
- */
-int awsconf_load(struct awsconf *ac, const char *profile_opt, struct buf *err);
-
-/*
- * A setting of the profile in the config file (region, ca_bundle,
- * endpoint_url...).  1 with the value in val, 0 if unset, -1 if too long.
- */
-int awsconf_get(const struct awsconf *ac, const char *key, struct buf *val);
-
-/* Wipes and frees the files' contents. */
-void awsconf_free(struct awsconf *ac);
-
 void creds_init(struct creds *c);
 void creds_free(struct creds *c);
 
@@ -101,25 +76,6 @@ int creds_due(const struct creds *c, time_t now);
 
 /* Whether requests signed with c now can succeed: not expired, not stale. */
 int creds_usable(const struct creds *c, time_t now);
-
-/*
- * A fetch of new credentials in progress: one HTTP request at a time on
- * its own easy handle, which is in the caller's multi handle while busy.
- * Zeroed by creds_fetch_init(); creds_fetch_free() removes the handle
- * from multi (may be NULL when it is not in one) and wipes the rest.
- */
-struct creds_fetch {
-	struct creds n;			/* the credentials being fetched */
-	CURL *easy;
-	struct curl_slist *hdrs;
-	struct buf resp, url, line;
-	int step;
-	int role_kept;			/* IMDS: the role name is an earlier fetch's */
-	int busy;			/* easy is in the multi handle */
-};
-
-void creds_fetch_init(struct creds_fetch *f);
-void creds_fetch_free(struct creds_fetch *f, CURLM *multi);
 
 /*
  * Starts fetching new credentials from the source that gave c, adding
@@ -148,12 +104,6 @@ int creds_refresh_done(struct creds *c, struct creds_fetch *f, CURLM *multi,
  */
 void creds_expire(struct creds *c, time_t now);
 
-/*
- * Wipes the strings of a curl header list (they may hold a token), then
- * frees it.  l may be NULL.
- */
-void slist_wipe(struct curl_slist *l);
-
 const char *creds_source_name(enum creds_source s);
 
 /*
@@ -167,8 +117,5 @@ int creds_parse_json(struct creds *c, const char *text, size_t len,
 /* Parses an ISO 8601 UTC time ("2024-05-01T12:00:00Z", fractions and a
  * +00:00 offset allowed).  Returns -1 if it is not one. */
 int parse_iso8601(const char *s, size_t n, time_t *t);
-
-/* Wipes a buffer's bytes, then frees it. */
-void buf_wipe(struct buf *b);
 
 #endif

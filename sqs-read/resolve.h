@@ -12,8 +12,8 @@
 #ifndef SQS_READ_RESOLVE_H
 #define SQS_READ_RESOLVE_H
 
+#include "awsconf.h"
 #include "buf.h"
-#include "creds.h"
 
 struct settings {
 	struct buf endpoint, region, ca_bundle;
