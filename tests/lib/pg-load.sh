@@ -177,6 +177,7 @@ pgl_proxy() {
 		close $l;
 		sleep 1 while 1;' "$1" "${2:-}" "$TMP/proxy.$1" "$PGPORT" </dev/null >/dev/null 2>&1 &
 	test_cleanup "kill $! 2>/dev/null"
-	test_wait_for "test -s '$TMP/proxy.$1'" 10 || return 1
+	test_wait_for "test -s '$TMP/proxy.$1'" 30 ||
+		{ echo "pgl_proxy $1: the proxy did not start" >&2; return 1; }
 	pgl_port=$(cat "$TMP/proxy.$1")
 }
