@@ -106,13 +106,8 @@ test_expect_success 'a released message is received again before --drain ends' '
 	head -n 50 sent >few && sqs_send "$url" few >/dev/null &&
 	rm -f acks && mkfifo acks &&
 	{
-		sqs-read --drain --wait 1 release <acks 2>err | perl -MJSON::PP -ne "
-			\$| = 1; my \$r = decode_json(\$_);
-			print STDERR \$_;
-			print encode_json({ receipt_handle => \$r->{receipt_handle},
-			    message_id => \$r->{message_id},
-			    status => \$r->{receive_count} == 1 ? q(released) : q(loaded) }), qq(\n);
-		" >acks 2>out
+		sqs-read --drain --wait 1 release <acks 2>err |
+		    ack_release_first >acks 2>out
 		test "${PIPESTATUS[*]}" = "0 0"
 	} &&
 	test "$(wc -l <out)" = 100 &&

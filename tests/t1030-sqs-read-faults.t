@@ -165,13 +165,7 @@ test_expect_success 'a message given back while its visibility is being extended
 	# the second, and starts only once an extension is on its way
 	{
 		sqs-read -e "$FAKE" -c 1 --drain --wait 1 --visibility 4 "$url" <acks 2>err |
-		perl -MJSON::PP -ne "
-			\$| = 1; my \$r = decode_json(\$_); print STDERR \$_;
-			select(undef, undef, undef, 0.05) until -e q(go);
-			print encode_json({ receipt_handle => \$r->{receipt_handle},
-			    message_id => \$r->{message_id},
-			    status => \$r->{receive_count} == 1 ? q(released) : q(loaded) }), qq(\n);
-		" >acks 2>out
+		ack_release_first go >acks 2>out
 		echo "${PIPESTATUS[*]}" >status
 	} &
 	test_wait_for "test \$(fake_count heartbeat true) -ge 1" 30 &&
@@ -192,13 +186,7 @@ test_expect_success 'a release waits for every extension in flight, when they ov
 	rm -f acks go status && mkfifo acks &&
 	{
 		sqs-read -e "$FAKE" -c 1 --drain --wait 1 --visibility 4 "$url" <acks 2>err |
-		perl -MJSON::PP -ne "
-			\$| = 1; my \$r = decode_json(\$_); print STDERR \$_;
-			select(undef, undef, undef, 0.05) until -e q(go);
-			print encode_json({ receipt_handle => \$r->{receipt_handle},
-			    message_id => \$r->{message_id},
-			    status => \$r->{receive_count} == 1 ? q(released) : q(loaded) }), qq(\n);
-		" >acks 2>out
+		ack_release_first go >acks 2>out
 		echo "${PIPESTATUS[*]}" >status
 	} &
 	test_wait_for "test \$(fake_count action extended) -ge 1" 30 &&
@@ -248,12 +236,7 @@ test_expect_success 'in the ring, what such a late receive brings and is release
 	rm -f acks && mkfifo acks &&
 	{
 		sqs-read -e "$FAKE" -c 2 --drain --wait 1 --visibility 60 "$url" <acks 2>err |
-		perl -MJSON::PP -ne "
-			\$| = 1; my \$r = decode_json(\$_); print STDERR \$_;
-			print encode_json({ receipt_handle => \$r->{receipt_handle},
-			    message_id => \$r->{message_id},
-			    status => \$r->{receive_count} == 1 ? q(released) : q(loaded) }), qq(\n);
-		" >acks 2>out
+		ack_release_first >acks 2>out
 		test "${PIPESTATUS[*]}" = "0 0"
 	} &&
 	test "$(fake_count rule delayMs)" = 1 &&

@@ -52,6 +52,23 @@ ack_echo() {
 		}' "$@"
 }
 
+# ack_release_first [GATE]: acks each message record on stdin as pg-load
+# acks a message it must give back ("released") on its first delivery,
+# and as "loaded" on later ones; copies each record to stderr.  With
+# GATE, waits until the file GATE exists before each ack.
+ack_release_first() {
+	perl -MJSON::PP -e '
+		$| = 1; my $gate = $ARGV[0];
+		while (<STDIN>) {
+			my $r = decode_json($_);
+			print STDERR $_;
+			select(undef, undef, undef, 0.05) until !defined $gate || -e $gate;
+			print encode_json({ receipt_handle => $r->{receipt_handle},
+			    message_id => $r->{message_id},
+			    status => $r->{receive_count} == 1 ? "released" : "loaded" }), "\n";
+		}' "$@"
+}
+
 # bodies FILE: the "body" of each message record in FILE, sorted, one per
 # line with newlines and backslashes escaped, so bodies compare as lines.
 bodies() {
