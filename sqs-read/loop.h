@@ -50,6 +50,7 @@ struct ctx {
 	int done;
 	int stop_recv;		/* no more receives */
 	int drain_stop;		/* stopped because the queue looked drained */
+	double drain_stop_at;	/* when */
 	int hard_stop;		/* a signal, or a peer gone: close stdout now */
 	int cut;		/* past the deadline: only the record begun goes out */
 	int closed;		/* stdout closed */
@@ -103,6 +104,7 @@ void write_out(struct ctx *x, double now);
  * the last, or an extension, applied after, would hide m again.
  */
 void to_release(struct ctx *x, struct msg *m);
+/* Reads the acks standard input has now; never waits for more. */
 void read_acks(struct ctx *x, double now);
 void start_batches(struct ctx *x, double now);
 /* Drops r's references to its entries. */

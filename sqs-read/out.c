@@ -127,6 +127,32 @@ out_sync(struct out *o)
 	return 0;
 }
 
+/* Whether descriptor fd is open on the same file as st. */
+static int
+same_file(int fd, const struct stat *st)
+{
+	struct stat o;
+
+	return fstat(fd, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino;
+}
+
+/*
+ * Whether closing o's socket needs a shutdown to end its reader's input:
+ * only when our standard input is that socket too, as socat EXEC: gives
+ * it, and would keep it open.  Not when standard error is that socket
+ * as well (a journal stream, socat's stderr option): a shutdown would
+ * cut it, and the diagnostics after the close with it.
+ */
+static int
+needs_shutdown(const struct out *o)
+{
+	struct stat st;
+
+	if (!o->socket || fstat(o->fd, &st) == -1)
+		return 0;
+	return same_file(0, &st) && !same_file(2, &st);
+}
+
 int
 out_close(struct out *o)
 {
@@ -136,12 +162,8 @@ out_close(struct out *o)
 		return 0;
 	if (o->restore && fcntl(o->fd, F_SETFL, o->oldfl) == -1)
 		r = -1;
-	/*
-	 * A socket may have other descriptors (our own standard input, as
-	 * socat EXEC: gives it): closing ours alone would not end the
-	 * reader's input.  A reader already gone is no error here.
-	 */
-	if (o->socket && shutdown(o->fd, SHUT_WR) == -1 && errno != ENOTCONN)
+	/* A reader already gone is no error here. */
+	if (needs_shutdown(o) && shutdown(o->fd, SHUT_WR) == -1 && errno != ENOTCONN)
 		r = -1;
 	if (close(o->fd) == -1 && errno != EINTR)
 		r = -1;

@@ -32,7 +32,7 @@ struct out {
 	unsigned long long appended;	/* bytes appended since the start */
 	unsigned long long written;	/* bytes written since the start */
 	int regular;			/* a regular file: fsync before deleting */
-	int socket;			/* shut down for writing at close */
+	int socket;			/* maybe shut down for writing at close */
 	int nonblock;			/* writes may find it full: poll it */
 	int restore;			/* O_NONBLOCK is ours, cleared at close */
 	int oldfl;
@@ -75,8 +75,9 @@ int out_sync(struct out *o);
 
 /*
  * Restores the descriptor's flags (if restore), shuts a socket down for
- * writing, so that the reader sees the end even while other descriptors
- * of it stay open, and closes it.  -1 if any of that failed.
+ * writing if standard input is that socket too and standard error is
+ * not, so that the reader sees the end though standard input stays
+ * open, and closes it.  -1 if any of that failed.
  */
 int out_close(struct out *o);
 

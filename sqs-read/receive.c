@@ -107,6 +107,9 @@ on_message(const struct sqs_msg *m, void *arg)
 	struct ctx *x = a->x;
 	struct msg *h;
 
+	/* The run ended on an earlier one: the rest come back after their timeout. */
+	if (x->done)
+		return;
 	x->received++;
 	if (m->problem != NULL) {
 		x->bad++;
@@ -184,16 +187,12 @@ on_receive(struct ctx *x, struct req *r, double now)
 		x->drain_empty = 1;
 	else if (a.fresh > 0)
 		x->drain_empty = 0;
-	if (a.fresh > 0 && x->drain_stop && !x->hard_stop && !x->closed) {
-		/*
-		 * A receive still in flight when the queue looked drained
-		 * brought messages: one may yet be released, or given back,
-		 * and must be received again before the drain ends.
-		 */
-		x->drain_stop = x->stop_recv = 0;
-		if (x->cf->verbose)
-			warnx("more messages came: draining on");
-	}
+	/*
+	 * What a receive in flight at the end of a drain brings does not
+	 * restart receiving, or a queue that never stays empty for long
+	 * would keep the drain going for ever: phases() decides, once it
+	 * is settled.
+	 */
 	if (x->cf->max_messages > 0 && x->received >= x->cf->max_messages)
 		stop(x, 0, now);
 }

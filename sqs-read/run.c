@@ -1,6 +1,5 @@
 #include <err.h>
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +192,20 @@ phases(struct ctx *x, double now)
 			warnx("the queue is drained");
 		stop(x, 0, now);
 		x->drain_stop = 1;
+		x->drain_stop_at = now;
+	}
+	if (x->drain_stop && x->mode == MODE_RING && !x->hard_stop && !x->closed &&
+	    x->last_release > x->drain_stop_at &&
+	    (cf->max_messages == 0 || x->received < cf->max_messages)) {
+		/*
+		 * A receive in flight at the stop brought a message that was
+		 * then released: it must be received again before the drain
+		 * ends.  Only a release restarts receiving, so a queue that
+		 * keeps getting messages cannot keep a drain going for ever.
+		 */
+		x->drain_stop = x->stop_recv = 0;
+		if (cf->verbose)
+			warnx("a message that came late was released: draining on");
 	}
 	if (x->stop_recv && !x->closed && x->hard_stop && now >= x->deadline &&
 	    !x->cut) {
@@ -209,7 +222,14 @@ phases(struct ctx *x, double now)
 		int flushed = out_pending(&x->out) == 0 && x->writing.n == 0 &&
 		    x->unsynced.n == 0;
 		int stuck = x->finishing && now >= x->deadline;
-		if ((flushed && receives_busy(x) == 0) ||
+		/*
+		 * In the ring, what came late to a drain is settled with
+		 * standard output open: if one is released, receiving starts
+		 * again (above) and its record must have somewhere to go.
+		 */
+		int late = x->drain_stop && x->mode == MODE_RING && !x->hard_stop &&
+		    x->tab.count > 0;
+		if ((flushed && receives_busy(x) == 0 && !late) ||
 		    (x->cut && out_pending(&x->out) == 0) || stuck) {
 			if (stuck && out_pending(&x->out) > 0)
 				warnx("standard output: the record begun not taken "
@@ -273,25 +293,6 @@ show_progress(struct ctx *x, double now, int last)
 			    x->released, x->bad, x->dups, x->del_failed, x->bad_acks);
 		progress_end(&x->prog);
 	}
-}
-
-/*
- * Whether standard input has acks or its end to read: a read is tried
- * only then, not on every turn, so a descriptor that is blocking after
- * all (its flags are shared with whoever else holds it) still cannot
- * stop the loop while nothing comes.  curl's poll does not report
- * POLLHUP, hence this one.
- */
-static int
-acks_ready(void)
-{
-	struct pollfd p = { .fd = 0, .events = POLLIN };
-	int n;
-
-	while ((n = poll(&p, 1, 0)) == -1)
-		if (errno != EINTR)
-			return 1;	/* the read says what is wrong */
-	return n > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
 /* How long the poll may sleep, in milliseconds. */
@@ -395,7 +396,7 @@ run(const struct config *cf)
 		}
 		now = mono_now();
 		on_done(&x, now);
-		if (x.in_open && acks_ready())
+		if (x.in_open)
 			read_acks(&x, now);
 	}
 	show_progress(&x, mono_now(), 1);

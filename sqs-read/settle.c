@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -68,6 +69,25 @@ to_release(struct ctx *x, struct msg *m)
 		fifo_push(&x->relq, m);
 }
 
+/*
+ * Whether standard input has acks or its end to read.  Asked before
+ * every read, not once a turn: a descriptor that is blocking after all
+ * (its flags are shared with whoever else holds it) would block the
+ * second read of a turn, signals included, as the reads retry EINTR.
+ * curl's poll does not report POLLHUP, hence this one.
+ */
+static int
+acks_ready(void)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	int n;
+
+	while ((n = poll(&p, 1, 0)) == -1)
+		if (errno != EINTR)
+			return 1;	/* the read says what is wrong */
+	return n > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 void
 read_acks(struct ctx *x, double now)
 {
@@ -76,7 +96,7 @@ read_acks(struct ctx *x, double now)
 	ssize_t n;
 	int i, r;
 
-	for (i = 0; i < ACK_READS && x->in_open && !x->done; i++) {
+	for (i = 0; i < ACK_READS && x->in_open && !x->done && acks_ready(); i++) {
 		n = lr_fill(&x->in);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)

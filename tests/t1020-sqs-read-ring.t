@@ -258,4 +258,33 @@ test_expect_success 'at the shutdown deadline, the reader still gets whole recor
 	test_wait_for "test \"\$(sqs_count $url)\" = \"50 0\"" 30
 '
 
+# Whoever else holds the ack pipe's read end may make it blocking (its
+# flags are shared): acks are still read only when they are there, so
+# the loop neither stalls on them nor keeps a signal from ending the run.
+test_expect_success 'an ack pipe made blocking by another holder: acked, deleted, a signal ends it' '
+	url=$(sqs_create blocking) && head -n 5 sent >five && sqs_send "$url" five >/dev/null &&
+	timeout 60 perl -MFcntl -MJSON::PP -e "
+		pipe(my \$ar, my \$aw) or die; pipe(my \$rr, my \$rw) or die;
+		my \$pid = fork() // die;
+		if (\$pid == 0) {
+			close \$aw; close \$rr;
+			open(STDIN, q(<&), \$ar); open(STDOUT, q(>&), \$rw);
+			exec(@ARGV) or die;
+		}
+		close \$rw; \$aw->autoflush(1);
+		my \$n = 0;
+		while (my \$l = <\$rr>) {
+			fcntl(\$ar, F_SETFL, 0) or die;
+			my \$r = decode_json(\$l);
+			print \$aw encode_json({ message_id => \$r->{message_id},
+			    receipt_handle => \$r->{receipt_handle}, status => q(loaded) }), qq(\n);
+			last if ++\$n == 5;
+		}
+		sleep 2; kill q(TERM), \$pid; waitpid(\$pid, 0);
+		exit(\$? >> 8);
+	" sqs-read -v --shutdown-timeout 5 --wait 1 blocking 2>err &&
+	grep -q "done: received 5, written 5, acked 5, deleted 5," err &&
+	test "$(sqs_count "$url")" = "0 0"
+'
+
 test_done

@@ -16,8 +16,8 @@ main(void)
 	struct sqs_msg m = { .id = "i", .idlen = 1, .handle = "h", .hlen = 1,
 	    .body = "b", .blen = 1, .sent_ts = 5, .recv_count = 2 };
 	char body[200000], got[64], chunk[65536], last;
-	int p[2], r, fl, d;
-	ssize_t n;
+	int p[2], r, fl, d, in, errfd;
+	ssize_t n, w;
 	size_t left, total;
 
 	signal(SIGPIPE, SIG_IGN);	/* as sqs-read does */
@@ -79,17 +79,38 @@ main(void)
 	/* One socket as stdin and stdout: closing stdout must end the reader's input. */
 	m.body = "b";
 	m.blen = 1;
-	ok(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0 && (d = dup(p[1])) != -1,
-	    "a socket with a second descriptor, as stdin beside stdout");
+	ok((in = dup(0)) != -1 && (errfd = dup(2)) != -1, "stdin and stderr kept aside");
+	ok(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0 && dup2(p[1], 0) == 0,
+	    "a socket as stdin beside stdout, as socat EXEC: gives it");
 	ok(out_init(&o, p[1], 1 << 20) == 0 && o.socket && o.restore, "a socket");
 	ok(out_record(&o, &m) == 0 && out_flush(&o) == 0 && out_close(&o) == 0,
 	    "written and closed");
 	n = read(p[0], chunk, sizeof chunk);
 	ok(n > 0 && chunk[n - 1] == '\n', "the record");
-	ok(read(p[0], chunk, sizeof chunk) == 0, "then the end, though a descriptor stays open");
-	ok(write(p[0], "x", 1) == 1 && read(d, got, sizeof got) == 1,
+	ok(read(p[0], chunk, sizeof chunk) == 0, "then the end, though stdin stays open");
+	ok(write(p[0], "x", 1) == 1 && read(0, got, sizeof got) == 1,
 	    "the other way still works");
-	close(d);
+	ok(dup2(in, 0) == 0, "stdin back");
+	close(p[0]);
+	out_free(&o);
+
+	/*
+	 * Stderr that socket too (a journal stream, socat's stderr option):
+	 * what is said after stdout closes must still reach the reader.
+	 */
+	ok(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0 && dup2(p[1], 0) == 0 &&
+	    dup2(p[1], 2) == 2, "one socket as stdin, stdout and stderr");
+	ok(out_init(&o, p[1], 1 << 20) == 0 && out_record(&o, &m) == 0 &&
+	    out_flush(&o) == 0 && out_close(&o) == 0, "written and closed");
+	w = write(2, "said after\n", 11);
+	ok(dup2(errfd, 2) == 2 && dup2(in, 0) == 0, "stdin and stderr back");
+	ok(w == 11, "stderr still writes after stdout closes");
+	ok(fcntl(p[0], F_SETFL, O_NONBLOCK) == 0, "the reader does not block");
+	n = read(p[0], chunk, sizeof chunk);
+	ok(n > 11 && memcmp(chunk + n - 11, "said after\n", 11) == 0,
+	    "and the reader gets it after the record");
+	close(in);
+	close(errfd);
 	close(p[0]);
 	out_free(&o);
 	return done_testing();
