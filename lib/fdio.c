@@ -99,6 +99,7 @@ rejects_open(struct rejects *r, const char *path)
 
 	r->fd = -1;
 	r->dirty = 0;
+	r->dir_unsynced = 0;
 	r->path = path;
 	if ((fd = open_append(path, &created)) == -1)
 		return -1;
@@ -119,13 +120,18 @@ rejects_open(struct rejects *r, const char *path)
 	 * Rejects are acked once they are in the file: the file itself
 	 * must outlive a crash, not only what is written to it.
 	 */
-	if (created && sync_dir(path) == -1)
+	if (created && sync_dir(path) == -1) {
+		r->dir_unsynced = 1;
 		goto fail;
+	}
 	r->fd = fd;
 	return 0;
 fail:
 	e = errno;
 	close(fd);
+	/* Else the next run would find it, and never sync its directory. */
+	if (created)
+		unlink(path);
 	errno = e;
 	return -1;
 }
@@ -177,6 +183,10 @@ rejects_open_or_warn(struct rejects *r, const char *path)
 	}
 	if (errno == EINVAL || errno == EISDIR) {
 		warnx("%s: not a regular file", path);
+		return EX_CANTCREAT;
+	}
+	if (r->dir_unsynced) {
+		warn("%s: its directory cannot be synced", path);
 		return EX_CANTCREAT;
 	}
 	warn("%s", path);

@@ -20,6 +20,7 @@ int write_all(int fd, const void *p, size_t n);
 struct rejects {
 	int fd;
 	int dirty;	/* written since the last sync */
+	int dir_unsynced;	/* the open failed syncing the directory */
 	const char *path;
 };
 
@@ -28,7 +29,9 @@ struct rejects {
  * directory fsync'd too.  Never blocks, not even on a FIFO.  Returns -1
  * and sets errno on failure: EPERM for a file others may access, EINVAL
  * for anything but a regular file (EISDIR for a directory), ELOOP for
- * a symbolic link.
+ * a symbolic link.  A file it created is removed again if it fails
+ * after, so that a retry syncs the directory again; dir_unsynced says
+ * whether that sync was what failed.
  */
 int rejects_open(struct rejects *r, const char *path);
 

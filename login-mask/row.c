@@ -238,6 +238,14 @@ reject_put(struct buf *out, const struct record *r, const char *line,
 		    buf_add(out, r->body, r->bodylen) == -1 ||
 		    buf_addc(out, ',') == -1))
 			goto fail;
+		/*
+		 * No single body (twice, say): the message is acked once
+		 * this is written, so all of it must be here.
+		 */
+		if (r->body == NULL && line != NULL &&
+		    (put_whole(out, "record", line, len) == -1 ||
+		    buf_addc(out, ',') == -1))
+			goto fail;
 	} else {
 		out->len = (size_t)(d - out->data);
 		if (line == NULL) {

@@ -175,6 +175,23 @@ test_expect_success 'an existing one does not' '
 	grep -q "newdir/rej" trace4 && ! grep -q "O_DIRECTORY" trace4
 '
 
+# As root every directory can be opened to sync it: this one runs as
+# nobody, with a copy of everything it needs outside the test directory.
+test_expect_success 'a new rejects file whose directory cannot be synced is refused, and removed' '
+	d=$(mktemp -d /tmp/login-mask-wx.XXXXXX) && test_cleanup "rm -rf $d" &&
+	chmod 711 "$d" && mkdir "$d/wx" &&
+	cp "$(command -v login-mask)" key in "$d/" &&
+	chown -R nobody "$d" && chmod 300 "$d/wx" &&
+	for i in 1 2; do
+		test_must_fail --code 73 setpriv --reuid=nobody --regid=nogroup \
+		    --clear-groups "$d/login-mask" -k "$d/key" -r "$d/wx/rej" \
+		    <in >out 2>err &&
+		cat err && test ! -s out &&
+		grep -q "wx/rej: its directory cannot be synced: Permission denied" err &&
+		chmod 700 "$d/wx" && test ! -e "$d/wx/rej" && chmod 300 "$d/wx" || return 1
+	done
+'
+
 test_expect_success 'without -r a rejected message is released to the queue' '
 	login-mask -k key <in >out 2>err &&
 	sed -n 2p out >rel &&
@@ -217,6 +234,17 @@ test_expect_success 'its reject keeps the whole record, to replay' '
 	perl -MJSON::PP -ne "print decode_json(\$_)->{record}, qq(\n) if \$. == 1" \
 	    rejid >got.rec &&
 	test_cmp want.rec got.rec
+'
+
+test_expect_success 'a record with its body twice is acked, and its reject keeps all of it' '
+	cat >twobodies <<-\EOF &&
+	{"message_id":"m2b","receipt_handle":"rh-2b","sent_timestamp":1,"body":"{}","body":"{\"ip\":\"10.0.0.1\"}"}
+	EOF
+	login-mask -k key -r rej2b <twobodies >out 2>err &&
+	test "$(cat out)" = "{\"message_id\":\"m2b\",\"receipt_handle\":\"rh-2b\",\"sent_timestamp\":1,\"ack_only\":true}" &&
+	test "$(lm_field reason rej2b)" = "body: duplicate key" &&
+	perl -MJSON::PP -ne "print decode_json(\$_)->{record}, qq(\n)" rej2b >got.rec &&
+	test_cmp twobodies got.rec
 '
 
 test_expect_success 'without -r it is released, and named by its message id if good' '
