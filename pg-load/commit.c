@@ -75,39 +75,71 @@ commit_stream_row(struct loader *l)
 	}
 }
 
+/* Whether the role may run a function, false when the server has none. */
+#define MAY_RUN(fn) \
+	"has_function_privilege(to_regprocedure('" fn "'), 'EXECUTE') IS TRUE"
+
 /*
- * The system identifier of the server connected to, into l->server,
- * once per connection; "" when the role may not read it.  It is the
- * same for a cluster and for the standbys promoted from it, which alone
- * can say what became of its transactions.  pg_control_system() is open
- * to every role unless an administrator revoked it, and a query that
- * names it fails whole without the right, so the right is asked first.
+ * Who the server connected to is, once per connection, before its first
+ * COMMIT: its system identifier into l->server, and into l->life since
+ * when it has run, as the microseconds of pg_postmaster_start_time() and
+ * of the last reset of its cumulative statistics; "" for what the role
+ * may not read.  A crash loses the transaction ids whose records had not
+ * reached the disk, and hands them out again: txid_status() would then
+ * answer for another transaction (outcome()).  A restart changes the
+ * start time; a crash that the postmaster survives (one server process
+ * killed, and the others reset in place) does not, but it resets the
+ * statistics.  The system identifier is the same for a cluster and for
+ * the standbys promoted from it.  Each function is open to every role
+ * unless an administrator revoked it, and a query that names one it may
+ * not run fails whole, taking the batch's transaction with it, so the
+ * rights are asked first (to_regprocedure(): a function a later server
+ * lacks is not a failure either).
  */
 static int
 server_id(struct loader *l)
 {
+	static const char rights[] = "SELECT "
+	    MAY_RUN("pg_control_system()") ", "
+	    MAY_RUN("pg_postmaster_start_time()") ", "
+	    MAY_RUN("pg_stat_get_bgwriter_stat_reset_time()");
+	static const char *const expr[] = {
+		"(SELECT system_identifier::text FROM pg_control_system())",
+		"(extract(epoch FROM pg_postmaster_start_time()) * 1000000)"
+		    "::bigint::text",
+		"(extract(epoch FROM pg_stat_get_bgwriter_stat_reset_time()) "
+		    "* 1000000)::bigint::text",
+	};
 	struct db *d = &l->db;
 	PGresult *r = NULL;
-	int rc, ok;
+	char sql[512];
+	int rc, i, ok[3];
 
 	if (l->server_serial == d->serial)
 		return DB_OK;
-	l->server[0] = '\0';
-	if ((rc = db_exec(d, "SELECT has_function_privilege("
-	    "'pg_control_system()', 'EXECUTE')", 0, NULL, &r)) != DB_OK)
+	l->server[0] = l->life[0] = '\0';
+	if ((rc = db_exec(d, rights, 0, NULL, &r)) != DB_OK)
 		return rc == DB_ROW ? DB_FATAL : rc;
-	ok = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	for (i = 0; i < 3; i++)
+		ok[i] = PQntuples(r) == 1 && PQnfields(r) == 3 &&
+		    strcmp(PQgetvalue(r, 0, i), "t") == 0;
 	PQclear(r);
 	r = NULL;
-	if (ok) {
-		if ((rc = db_exec(d, "SELECT system_identifier::text FROM "
-		    "pg_control_system()", 0, NULL, &r)) != DB_OK)
-			return rc == DB_ROW ? DB_FATAL : rc;
-		if (PQntuples(r) == 1 && (size_t)PQgetlength(r, 0, 0) <
-		    sizeof l->server)
+	snprintf(sql, sizeof sql, "SELECT %s, %s, %s",
+	    ok[0] ? expr[0] : "NULL", ok[1] ? expr[1] : "NULL",
+	    ok[2] ? expr[2] : "NULL");
+	if ((rc = db_exec(d, sql, 0, NULL, &r)) != DB_OK)
+		return rc == DB_ROW ? DB_FATAL : rc;
+	if (PQntuples(r) == 1 && PQnfields(r) == 3) {
+		if (!PQgetisnull(r, 0, 0) &&
+		    (size_t)PQgetlength(r, 0, 0) < sizeof l->server)
 			strcpy(l->server, PQgetvalue(r, 0, 0));
-		PQclear(r);
+		if (!PQgetisnull(r, 0, 1) && !PQgetisnull(r, 0, 2) &&
+		    (size_t)snprintf(l->life, sizeof l->life, "%s/%s",
+		    PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2)) >= sizeof l->life)
+			l->life[0] = '\0';
 	}
+	PQclear(r);
 	l->server_serial = d->serial;
 	return DB_OK;
 }
@@ -115,8 +147,8 @@ server_id(struct loader *l)
 /*
  * COMMIT, checking it did commit: an aborted transaction "commits" too.
  * The transaction's id is taken first and kept in l->xid while the
- * COMMIT is in flight, with the server process that runs it and the
- * server's system identifier: when the link goes then, the server may
+ * COMMIT is in flight, with the server process that runs it and who the
+ * server is (server_id()): when the link goes then, the server may
  * or may not have committed, and is asked which after reconnecting
  * (outcome()).  The ledger would catch a second load of keyed rows,
  * but not of rows without a message id, nor of any with --no-dedupe.
@@ -141,6 +173,7 @@ commit(struct loader *l)
 		strcpy(l->xid, PQgetvalue(r, 0, 0));
 		strcpy(l->xid_pid, PQgetvalue(r, 0, 1));
 		strcpy(l->xid_server, l->server);
+		strcpy(l->xid_life, l->life);
 		l->xid_warned = 0;
 	}
 	PQclear(r);
@@ -568,17 +601,64 @@ end_orphan(struct loader *l)
 	return DB_OK;
 }
 
+/* What the server connected to is to the one l->xid ran on. */
+enum kin {
+	KIN_SAME,	/* that server, not restarted since */
+	KIN_OTHER,	/* another system altogether */
+	KIN_RESTARTED,	/* restarted, crashed or promoted since */
+	KIN_UNKNOWN	/* the role may not read enough to tell */
+};
+
+static enum kin
+kin(const struct loader *l)
+{
+	if (l->xid_server[0] != '\0' && l->server[0] != '\0' &&
+	    strcmp(l->xid_server, l->server) != 0)
+		return KIN_OTHER;
+	if (l->xid_life[0] != '\0' && l->life[0] != '\0' &&
+	    strcmp(l->xid_life, l->life) != 0)
+		return KIN_RESTARTED;
+	if (l->xid_server[0] == '\0' || l->server[0] == '\0' ||
+	    l->xid_life[0] == '\0' || l->life[0] == '\0')
+		return KIN_UNKNOWN;
+	return KIN_SAME;
+}
+
+/*
+ * The fate of the COMMIT cannot be known: the batch is loaded again.
+ * The ledger finds what did commit and keeps it from loading twice; a
+ * record it does not cover (no message id, --no-dedupe) loads twice if
+ * the COMMIT went through.  A session still idle in the transaction is
+ * ended first: it would hold the batch's locks (end_orphan()).
+ */
+static int
+unknowable(struct loader *l, const char *why)
+{
+	int rc;
+
+	if ((rc = end_orphan(l)) != DB_OK)
+		return rc;
+	warnx("batch from line %llu: %s, so whether it committed cannot be "
+	    "known: loading it again%s", l->b.rec[0].lineno, why,
+	    l->cfg->dedupe ? "; the ledger skips what did commit" :
+	    "; without the ledger, it is in the table twice if it did commit");
+	l->xid[0] = '\0';
+	return DB_OK;
+}
+
 /*
  * After a link lost with a COMMIT in flight: asks the server whether
  * transaction l->xid committed, waiting while it is still in progress
  * (its session may yet be finishing the COMMIT, or be left idle in the
  * transaction, which end_orphan() ends).  *committed is 1 when it did;
- * 0 when it aborted or is not known any more, so the batch is loaded
- * again.  Only the server the COMMIT went to, or a standby promoted
- * from it, can answer: another (a host of a multi-host connection
- * string that is not a replica) is not asked, and the connection is
- * tried again as if lost.  DB_* (l->xid is cleared once the answer is
- * known).
+ * 0 when it aborted, is not known any more or cannot be asked, so the
+ * batch is loaded again.  Only the server the COMMIT went to can answer,
+ * and only if it has not restarted since (server_id()): after a crash
+ * the transaction's id may belong to another transaction, or to none
+ * yet (SQLSTATE 22023, "in the future": the transaction is lost).
+ * Another system (a host of a multi-host connection string that is not
+ * a replica) is not asked, and the connection is tried again as if
+ * lost.  DB_* (l->xid is cleared once the answer is known).
  */
 static int
 outcome(struct loader *l, int *committed)
@@ -589,10 +669,11 @@ outcome(struct loader *l, int *committed)
 	PGresult *r = NULL;
 	int rc, running;
 
+	*committed = 0;
 	if ((rc = server_id(l)) != DB_OK)
 		return rc;
-	if (l->xid_server[0] != '\0' && l->server[0] != '\0' &&
-	    strcmp(l->xid_server, l->server) != 0) {
+	switch (kin(l)) {
+	case KIN_OTHER:
 		e->sqlstate[0] = '\0';
 		buf_reset(&e->primary);
 		(void)buf_addf(&e->primary, "another server answered (system "
@@ -602,10 +683,28 @@ outcome(struct loader *l, int *committed)
 		(void)buf_adds(&e->text, buf_cstr(&e->primary));
 		e->rc = DB_CONN;
 		return DB_CONN;
+	case KIN_RESTARTED:
+		return unknowable(l, "the server restarted or crashed since "
+		    "its COMMIT was sent");
+	case KIN_UNKNOWN:
+		return unknowable(l, "whether the server restarted since its "
+		    "COMMIT was sent cannot be told (the role may not run "
+		    "pg_control_system(), pg_postmaster_start_time() or "
+		    "pg_stat_get_bgwriter_stat_reset_time())");
+	case KIN_SAME:
+		break;
 	}
 	for (;;) {
-		if ((rc = db_exec(&l->db, "SELECT txid_status($1::bigint)", 1,
-		    param, &r)) != DB_OK)
+		rc = db_exec(&l->db, "SELECT txid_status($1::bigint)", 1, param,
+		    &r);
+		if (rc == DB_ROW && db_is(&l->db, "22023")) {
+			warnx("batch from line %llu: the server has no record "
+			    "of its transaction, lost in a crash: loading it "
+			    "again", l->b.rec[0].lineno);
+			l->xid[0] = '\0';
+			return DB_OK;
+		}
+		if (rc != DB_OK)
 			return rc == DB_ROW ? DB_FATAL : rc;
 		st = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ?
 		    PQgetvalue(r, 0, 0) : "";

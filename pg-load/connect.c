@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -176,6 +177,35 @@ hosts(const PQconninfoOption *o)
 	return h > a ? h : a > 0 ? a : 1;
 }
 
+/*
+ * Whether entry i of a hostaddr list is empty (the host's name is looked
+ * up instead) or a numeric address, as libpq reads one when it tries
+ * that host.
+ */
+static int
+address(const char *list, size_t i)
+{
+	struct addrinfo hint = {
+		.ai_flags = AI_NUMERICHOST,
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+	}, *res;
+	char a[256];
+	size_t n;
+
+	if ((list = from_entry(list, i)) == NULL ||
+	    (n = strcspn(list, ",")) == 0)
+		return 1;
+	if (n >= sizeof a)
+		return 0;
+	memcpy(a, list, n);
+	a[n] = '\0';
+	if (getaddrinfo(a, NULL, &hint, &res) != 0)
+		return 0;
+	freeaddrinfo(res);
+	return 1;
+}
+
 /* Whether word is one of the words of the space-separated list. */
 static int
 one_of(const char *word, const char *list)
@@ -191,10 +221,11 @@ one_of(const char *word, const char *list)
 
 /*
  * The first connection setting libpq would refuse, or NULL.  Numbers
- * libpq reads only when it tries a host, and then as a reason to try
- * the next, so they are checked before any.  Words libpq checks before
- * it tries a host, which is when (enums set) they are checked here:
- * checked sooner, a word a later libpq learns would be refused.
+ * and addresses libpq reads only when it tries a host, and then as a
+ * reason to try the next, so they are checked before any.  Words libpq
+ * checks before it tries a host, which is when (enums set) they are
+ * checked here: checked sooner, a word a later libpq learns would be
+ * refused.
  */
 static const char *
 bad_setting(const PQconninfoOption *o, int enums)
@@ -214,10 +245,11 @@ bad_setting(const PQconninfoOption *o, int enums)
 		{ "sslcertmode", "disable allow require" },
 		{ "sslnegotiation", "postgres direct" },
 	};
-	const char *v, *ports = setting(o, "port");
+	const char *v, *ports = setting(o, "port"),
+	    *addrs = setting(o, "hostaddr");
 	char port[32];
-	size_t i, nh = entries(setting(o, "host")),
-	    na = entries(setting(o, "hostaddr")), np = entries(ports);
+	size_t i, nh = entries(setting(o, "host")), na = entries(addrs),
+	    np = entries(ports);
 
 	for (i = 0; i < sizeof ints / sizeof *ints; i++)
 		if ((v = setting(o, ints[i])) != NULL &&
@@ -228,6 +260,9 @@ bad_setting(const PQconninfoOption *o, int enums)
 		if (port[0] != '\0' && !integer(port, 1, 65535, NULL))
 			return "port";
 	}
+	for (i = 0; i < na; i++)
+		if (!address(addrs, i))
+			return "hostaddr";
 	if (nh > 0 && na > 0 && nh != na)
 		return "hostaddr";
 	if (np > 1 && np != hosts(o))
@@ -260,6 +295,44 @@ settings_fail(struct db *d, const PQconninfoOption *o, const char *kw)
 		PQconninfoFree(given);
 	}
 	(void)conn_fail(d, why);
+	d->err.rc = DB_FATAL;
+	d->err.code = code;
+	return DB_FATAL;
+}
+
+/* Whether libpq resolved any setting: none when it refused them whole. */
+static int
+resolved(const PQconninfoOption *o)
+{
+	for (; o->keyword != NULL; o++)
+		if (o->val != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * libpq refused the settings whole, before any host was tried: a service
+ * it cannot find, a service file it cannot read (main() has checked the
+ * syntax of -d).  No retry mends that: a usage error for the service -d
+ * names, a configuration error for the rest (PGSERVICE, PGSERVICEFILE,
+ * the file itself).  libpq's messages are in English: pg-load never
+ * calls setlocale().
+ */
+static int
+refused_fail(struct db *d)
+{
+	PQconninfoOption *given;
+	int code = EX_CONFIG;
+
+	if (d->conninfo != NULL &&
+	    (given = PQconninfoParse(d->conninfo, NULL)) != NULL) {
+		if (setting(given, "service") != NULL &&
+		    strstr(PQerrorMessage(d->conn),
+		    "definition of service \"") != NULL)
+			code = EX_USAGE;
+		PQconninfoFree(given);
+	}
+	(void)conn_fail(d, NULL);
 	d->err.rc = DB_FATAL;
 	d->err.code = code;
 	return DB_FATAL;
@@ -368,6 +441,8 @@ start(struct db *d, const PQconninfoOption *o, size_t from)
 	if ((d->conn = PQconnectStartParams(kw, val, 1)) == NULL)
 		return -1;
 	PQsetErrorVerbosity(d->conn, PQERRORS_VERBOSE);
+	/* From the first message on: a notice can quote data. */
+	PQsetNoticeReceiver(d->conn, drop_notice, NULL);
 	return 0;
 }
 
@@ -506,6 +581,10 @@ db_connect(struct db *d, double limit, int interruptible)
 	/* What libpq resolved: the string, a service file, PG*, defaults. */
 	if ((o = PQconninfo(d->conn)) == NULL)
 		return conn_fail(d, "out of memory");
+	if (PQstatus(d->conn) == CONNECTION_BAD && !resolved(o)) {
+		PQconninfoFree(o);
+		return refused_fail(d);
+	}
 	if ((bad = bad_setting(o, PQstatus(d->conn) == CONNECTION_BAD)) !=
 	    NULL) {
 		r = settings_fail(d, o, bad);
@@ -569,7 +648,6 @@ db_connect(struct db *d, double limit, int interruptible)
 	 * the SQLSTATE, it cannot quote a row wherever it is shown.
 	 */
 	PQsetErrorVerbosity(d->conn, PQERRORS_SQLSTATE);
-	PQsetNoticeReceiver(d->conn, drop_notice, NULL);
 	/* Statements are awaited with poll(2): see await(). */
 	if (PQsetnonblocking(d->conn, 1) == -1) {
 		PQconninfoFree(o);

@@ -27,7 +27,8 @@
  * no data) and, when the server refused the connection, its SQLSTATE
  * in err.sqlstate; DB_FATAL with err.code EX_USAGE (the setting is in
  * conninfo) or EX_CONFIG (from the environment or a service file) for
- * settings that are not valid.
+ * settings that are not valid, a service that is not defined among
+ * them.
  */
 int db_connect(struct db *d, double limit, int interruptible);
 

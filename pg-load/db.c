@@ -210,15 +210,16 @@ cancel(struct db *d)
  * PQgetResult() can answer without blocking, or the connection fails.
  * Without a signal the wait has no end but the server's: a statement
  * may wait on a lock, for as long as the session holding it lives.
- * After a signal the statement gets DB_SIGNAL_GRACE seconds, the time
- * to commit what was read, and is then cancelled: a lock held by a
- * session that never ends must not hold pg-load past a first signal.
+ * After a signal the statements get DB_SIGNAL_GRACE seconds in all, from
+ * the first wait that sees it, the time to commit what was read; one
+ * still running then is cancelled: a lock held by a session that never
+ * ends must not hold pg-load past a first signal, nor many statements
+ * that each take a little less than the grace.
  */
 static void
 await(struct db *d, int result)
 {
 	PGconn *c = d->conn;
-	double end = 0;
 	int f, r;
 
 	for (;;) {
@@ -226,14 +227,13 @@ await(struct db *d, int result)
 			return;	/* PQgetResult() says how */
 		if (f == 0 && (!result || !PQisBusy(c)))
 			return;
-		if (sig_caught() && !d->cancelled) {
-			if (end == 0)
-				end = mono_now() + DB_SIGNAL_GRACE;
-			else if (mono_now() >= end)
-				cancel(d);
-		}
+		if (sig_caught() && d->grace_end == 0)
+			d->grace_end = mono_now() + DB_SIGNAL_GRACE;
+		if (d->grace_end > 0 && !d->cancelled &&
+		    mono_now() >= d->grace_end)
+			cancel(d);
 		r = wait_socket(PQsocket(c), f == 1 ? POLLIN | POLLOUT : POLLIN,
-		    d->cancelled ? 0 : end, !sig_caught());
+		    d->cancelled ? 0 : d->grace_end, !sig_caught());
 		if (r == -1) {
 			/*
 			 * poll(2) itself failed (out of memory): libpq's
@@ -368,18 +368,49 @@ db_copy_begin(struct db *d, const char *sql)
 	return drain(d, rc);
 }
 
+/*
+ * libpq could not queue COPY data (0 from PQputCopyData() or
+ * PQputCopyEnd()): sends what it holds, and says whether to try again.
+ * When it held nothing, once more and no more (*idle counts): its buffer
+ * cannot grow (out of memory), and trying on would spin.
+ */
+static int
+room(struct db *d, int *idle)
+{
+	int f = PQflush(d->conn);
+
+	if (f == -1)
+		return 0;
+	if (f == 0)
+		return (*idle)++ == 0;
+	*idle = 0;
+	await(d, 0);
+	return PQstatus(d->conn) != CONNECTION_BAD;
+}
+
+/* The failure of a COPY call that room() gave up on: 0 is memory. */
+static int
+put_fail(struct db *d, int put)
+{
+	int rc = fail(d, NULL);
+
+	if (put == 0 && rc == DB_FATAL)
+		d->err.code = EX_OSERR;
+	return rc;
+}
+
 int
 db_copy_put(struct db *d, struct buf *chunk)
 {
-	int r = 1;
+	int r = 1, idle = 0;
 
-	/* 0: libpq's buffer is full; await() empties it. */
 	while (chunk->len > 0 &&
-	    (r = PQputCopyData(d->conn, chunk->data, (int)chunk->len)) == 0)
-		await(d, 0);
+	    (r = PQputCopyData(d->conn, chunk->data, (int)chunk->len)) == 0 &&
+	    room(d, &idle))
+		;
 	buf_reset(chunk);
 	if (r != 1)
-		return fail(d, NULL);
+		return put_fail(d, r);
 	/*
 	 * Sent before more is read: a server that stops reading (a lock)
 	 * is waited for here, where a signal can end the wait.
@@ -394,12 +425,12 @@ int
 db_copy_end(struct db *d)
 {
 	PGresult *r;
-	int rc = DB_OK, put;
+	int rc = DB_OK, put, idle = 0;
 
-	while ((put = PQputCopyEnd(d->conn, NULL)) == 0)
-		await(d, 0);
+	while ((put = PQputCopyEnd(d->conn, NULL)) == 0 && room(d, &idle))
+		;
 	if (put != 1)
-		return drain(d, fail(d, NULL));
+		return drain(d, put_fail(d, put));
 	if ((r = next(d)) == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
 		rc = fail(d, r);
 	PQclear(r);

@@ -51,6 +51,7 @@ struct db {
 	const char *conninfo;	/* NULL: libpq's environment */
 	struct dberr err;
 	int cancelled;		/* a cancel was sent for this statement */
+	double grace_end;	/* when statements are cancelled, after a signal */
 	unsigned long serial;	/* connections made: tells one from the next */
 };
 

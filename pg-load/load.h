@@ -43,8 +43,10 @@ struct loader {
 	double fail_t0;		/* when the batch first lost the connection, or 0 */
 	char xid[24];		/* a transaction whose COMMIT's fate is unknown */
 	char xid_pid[16];	/* the server process that ran it */
-	char xid_server[24];	/* and its system identifier, or "" */
+	char xid_server[24];	/* its server's system identifier, or "" */
+	char xid_life[48];	/* and that server's life, or "" */
 	char server[24];	/* the system identifier of db's server, or "" */
+	char life[48];		/* since when it runs: see server_id() */
 	unsigned long server_serial;	/* the connection server is of, or 0 */
 	int xid_warned;		/* its session could not be ended: said so */
 	int sig_retried;	/* reconnected once since the signal */

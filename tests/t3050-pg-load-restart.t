@@ -5,7 +5,8 @@
 # uncommitted acked.  A link lost just after a refused row, a COMMIT
 # lost on the way, a lock that a session never lets go, a link lost
 # late in a long search for a refused row; a COMMIT lost on the way to a
-# server that another one replaces.
+# server that another one replaces, or as the server restarts or crashes
+# (its transaction id handed out again); statements after a signal.
 . "$(dirname "$0")/lib/tap.sh"
 . "$TOP/tests/lib/pg-load.sh"
 
@@ -168,10 +169,15 @@ test_expect_success 'SIGTERM ends a wait on a lock that another session holds' '
 
 test_expect_success 'a long search for a refused row leaves a lost link all of --retry-seconds' '
 	pgl_sql "CREATE TABLE slow(id int, v text)" &&
+	# The first slow row to come sleeps long enough to be cut, however
+	# slow the machine; the search after the link is lost is quick.
+	pgl_sql "CREATE SEQUENCE slow_once" &&
 	pgl_sql "CREATE FUNCTION slow_check() RETURNS trigger LANGUAGE plpgsql AS \$f\$
 	    BEGIN
 		IF NEW.v = \$\$bad\$\$ THEN RAISE EXCEPTION \$\$refused\$\$; END IF;
-		IF NEW.v = \$\$slow\$\$ THEN PERFORM pg_sleep(1); END IF;
+		IF NEW.v = \$\$slow\$\$ AND nextval(\$\$slow_once\$\$) = 1 THEN
+			PERFORM pg_sleep(60);
+		END IF;
 		RETURN NEW;
 	    END \$f\$" &&
 	pgl_sql "CREATE TRIGGER slow_check BEFORE INSERT ON slow
@@ -182,6 +188,7 @@ test_expect_success 'a long search for a refused row leaves a lost link all of -
 	  done; } >slow.in &&
 	{ pg-load -t slow --retry-seconds 1 -r rej-slow.ndjson <slow.in >acks-slow 2>err-slow &
 	  pid=$!; } &&
+	test_cleanup "kill $pid 2>/dev/null" &&
 	# Past the refused row, and more than --retry-seconds after it.
 	test_wait_for "loader_is PgSleep wait_event" 30 && sleep 2 &&
 	terminate_loader &&
@@ -205,6 +212,100 @@ test_expect_success 'after a COMMIT lost on the way, another server is not asked
 	test -e "$TMP/proxy.swallow-gone.done" &&
 	grep -q "another server answered (system identifier [0-9]*), not the one the batch.s COMMIT went to" err-other &&
 	test ! -s acks-other
+'
+
+# Whether pg-load has a COPY open (it has read rows and sent them).
+copy_open() {
+	test "$(pgl_sql "SELECT count(*) FROM pg_stat_activity
+	    WHERE application_name = 'pg-load' AND query LIKE 'BEGIN%COPY%'")" = 1
+}
+
+# Statements that take the ids a lost transaction had, were they handed
+# out again.
+take_ids() {
+	for i in $(seq 20); do echo "SELECT txid_current();"; done |
+	    psql -X -q -At >/dev/null
+}
+
+test_expect_success 'a COMMIT lost as the server restarts: loaded again, not taken for another' '
+	{ echo ". \"\$TOP/tests/lib/pg-load.sh\"" &&
+	  echo "pgl_ctl restart -m immediate" &&
+	  declare -f take_ids && echo take_ids; } >restart.sh &&
+	pgl_proxy swallow-run "bash $TMP/restart.sh" &&
+	pgl_rows 1 13 >restarted &&
+	pg-load -t user_logins --retry-seconds 60 -d "host=127.0.0.1 port=$pgl_port" \
+	    <restarted >acks-restarted 2>err-restarted;
+	st=$?; cat err-restarted; test "$st" = 0 &&
+	test -e "$TMP/proxy.swallow-run.done" &&
+	grep -q "the server restarted or crashed since its COMMIT was sent" err-restarted &&
+	test "$(pgl_acks acks-restarted loaded)" = 1 &&
+	test "$(loaded_of restarted)" = 1
+'
+
+# Kills pg-load's session, so that the server resets every session in
+# place: a crash that the postmaster survives.  A session of its own,
+# which goes in the reset, tells when it came.
+crash_loader() {
+	psql -X -q -c "SELECT pg_sleep(61)" >/dev/null 2>&1 &
+	local sentinel=$!
+	for i in $(seq 100); do
+		test "$(pgl_sql "SELECT count(*) FROM pg_stat_activity
+		    WHERE query = \$\$SELECT pg_sleep(61)\$\$")" = 1 && break
+		sleep 0.1
+	done
+	kill -9 $(pgl_sql "SELECT pid FROM pg_stat_activity
+	    WHERE application_name = \$\$pg-load\$\$")
+	wait $sentinel
+	for i in $(seq 300); do
+		pgl_sql "SELECT 1" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+}
+
+test_expect_success 'and so is one lost in a crash that the postmaster survives' '
+	# Unlogged, and no ledger: the transaction writes nothing to the
+	# log, and its id is surely lost.
+	pgl_sql "CREATE UNLOGGED TABLE crashed(id int, v text)" &&
+	{ echo ". \"\$TOP/tests/lib/pg-load.sh\"" &&
+	  declare -f crash_loader take_ids && echo "crash_loader; take_ids"; } >crash.sh &&
+	pgl_proxy swallow-run "bash $TMP/crash.sh" &&
+	for i in 1 2 3 4 5; do
+		echo "{\"message_id\":\"c$i\",\"receipt_handle\":\"h$i\",\"id\":$i}"
+	done >crashed.in &&
+	pg-load -t crashed --no-dedupe --retry-seconds 60 \
+	    -d "host=127.0.0.1 port=$pgl_port" <crashed.in >acks-crashed 2>err-crashed;
+	st=$?; cat err-crashed; test "$st" = 0 &&
+	test -e "$TMP/proxy.swallow-run.done" &&
+	grep -q "the server restarted or crashed since its COMMIT was sent" err-crashed &&
+	grep -q "without the ledger, it is in the table twice if it did commit" err-crashed &&
+	test "$(pgl_acks acks-crashed loaded)" = 5 &&
+	test "$(pgl_sql "SELECT string_agg(id::text, \$\$,\$\$ ORDER BY id) FROM crashed")" = "1,2,3,4,5"
+'
+
+test_expect_success 'after a signal, the statements get 5 s in all, not 5 s each' '
+	pgl_sql "CREATE TABLE graced(id int)" &&
+	pgl_sql "CREATE FUNCTION graced_sleep() RETURNS trigger LANGUAGE plpgsql AS \$f\$
+	    BEGIN PERFORM pg_sleep(4); RETURN NULL; END \$f\$" &&
+	pgl_sql "CREATE TRIGGER graced_sleep AFTER INSERT ON graced
+	    FOR EACH STATEMENT EXECUTE FUNCTION graced_sleep()" &&
+	pg-load --ledger-ddl --ledger graced_ledger | psql -X -q -v ON_ERROR_STOP=1 &&
+	pgl_sql "CREATE TRIGGER graced_sleep AFTER INSERT ON graced_ledger
+	    FOR EACH STATEMENT EXECUTE FUNCTION graced_sleep()" &&
+	rm -f in-graced && mkfifo in-graced &&
+	{ pg-load -t graced --ledger graced_ledger --batch-ms 60000 \
+	    <in-graced >acks-graced 2>err-graced & pid=$!; } &&
+	test_cleanup "kill -9 $pid 2>/dev/null" &&
+	exec 7>in-graced &&
+	echo "{\"message_id\":\"g1\",\"receipt_handle\":\"h-g1\",\"id\":1}" >&7 &&
+	test_wait_for copy_open 30 &&
+	# Two statements of 4 s each are left: the COPY, the ledger.
+	t0=$(date +%s) && kill -TERM $pid &&
+	{ wait $pid; st=$?; } ; exec 7>&- ;
+	cat err-graced && test "$st" = 75 &&
+	test $(( $(date +%s) - t0 )) -lt 8 &&
+	grep -q "interrupted: a statement still running 5 s after the signal was cancelled" err-graced &&
+	test ! -s acks-graced &&
+	test "$(pgl_sql "SELECT count(*) FROM graced")" = 0
 '
 
 test_done

@@ -1,10 +1,11 @@
 #!/bin/bash
 # Connecting: a refused login and a missing database are told from a
 # server that is away by the exit status, and settings that are not
-# valid from both; a server that does not answer is given up after
-# connect_timeout (the user's, or pg-load's default), for the next host
-# if there is one, and a signal ends the wait; TCP keepalives are on
-# with short defaults, where the kernel allows.
+# valid (an address, a service that is not there) from both; the
+# server's notices stay off stderr; a server that does not answer is
+# given up after connect_timeout (the user's, or pg-load's default), for
+# the next host if there is one, and a signal ends the wait; TCP
+# keepalives are on with short defaults, where the kernel allows.
 . "$(dirname "$0")/lib/tap.sh"
 . "$TOP/tests/lib/pg-load.sh"
 
@@ -54,6 +55,33 @@ test_expect_success 'settings that are not valid: EX_USAGE in -d, EX_CONFIG from
 	grep -q "invalid connection setting sslmode=\"maybe\"" err &&
 	PGCONNECT_TIMEOUT=soon test_must_fail --code 78 pg-load -t user_logins </dev/null 2>err &&
 	PGPORT=99999 test_must_fail --code 78 pg-load -t user_logins </dev/null 2>err
+'
+
+test_expect_success 'an address or a service that cannot work: EX_USAGE in -d, EX_CONFIG from elsewhere' '
+	test_must_fail --code 64 pg-load -t user_logins -d "hostaddr=abc" </dev/null 2>err &&
+	grep -q "^pg-load: cannot connect: invalid connection setting hostaddr=\"abc\"" err &&
+	test_must_fail --code 64 pg-load -t user_logins \
+	    -d "host=a,b hostaddr=127.0.0.1,abc" </dev/null 2>err &&
+	grep -q "invalid connection setting hostaddr=" err &&
+	test_must_fail --code 64 pg-load -t user_logins -d "service=nosuch" </dev/null 2>err &&
+	grep -q "^pg-load: cannot connect: definition of service \"nosuch\" not found" err &&
+	PGHOSTADDR=abc test_must_fail --code 78 pg-load -t user_logins </dev/null 2>err &&
+	grep -q "invalid connection setting hostaddr=\"abc\"" err &&
+	PGSERVICE=nosuch test_must_fail --code 78 pg-load -t user_logins </dev/null 2>err &&
+	grep -q "definition of service \"nosuch\" not found" err &&
+	PGSERVICEFILE=$TMP/no-such-file test_must_fail --code 78 pg-load -t user_logins \
+	    -d "service=nosuch" </dev/null 2>err &&
+	grep -q "service file \".*no-such-file\" not found" err &&
+	# An address that is valid, and a service that is there, still work.
+	pg-load -t user_logins --check -d "hostaddr=127.0.0.1" </dev/null &&
+	printf "[here]\nhostaddr=127.0.0.1\n" >services.conf &&
+	PGSERVICEFILE=$TMP/services.conf pg-load -t user_logins --check -d "service=here" </dev/null
+'
+
+test_expect_success 'notices from the server, while connecting too, stay off stderr' '
+	pg-load -t user_logins --check -d "options=-cclient_min_messages=debug5" \
+	    </dev/null 2>err &&
+	test ! -s err
 '
 
 pgl_silent accept
@@ -114,7 +142,9 @@ copy_open() {
 test_expect_success 'SIGTERM while reconnecting: the try under way runs its course' '
 	pgl_rows 5 31 >five &&
 	rm -f in && mkfifo in &&
-	{ pg-load -t user_logins --batch-ms 1000 \
+	# The batch stays open until the session is ended, however slow
+	# the machine.
+	{ pg-load -t user_logins --batch-ms 5000 \
 	    -d "host=127.0.0.1,127.0.0.1 port=$silent,$PGPORT connect_timeout=3" \
 	    <in >acks-r 2>err-r & pid=$!; } &&
 	exec 7>in && cat five >&7 &&

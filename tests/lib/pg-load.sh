@@ -97,8 +97,8 @@ pgl_silent() {
 }
 
 # Starts a TCP proxy on 127.0.0.1 to the test's server, stopped at exit,
-# and sets pgl_port to its port: pgl_proxy MODE [SQLSTATE].  Its fault
-# comes once:
+# and sets pgl_port to its port: pgl_proxy MODE [ARG].  Its fault comes
+# once:
 #   cut SQLSTATE	passes the server's error of that SQLSTATE on, and
 #			nothing after it, then closes the client's side, as
 #			a link lost just after a refused row would;
@@ -106,12 +106,16 @@ pgl_silent() {
 #			client's side, but not the server's: the session is
 #			left idle in its transaction, as when the COMMIT is
 #			lost on the way and the server never hears of it;
-#   swallow-gone	the same, and then it stops listening, as a host
-#			gone for good.
+#   swallow-gone	the same, having stopped listening first, as a host
+#			gone for good: a client that reconnects at once
+#			finds no one;
+#   swallow-run CMD	the same as swallow, having run the shell command
+#			CMD first (a server restart, say), while the client
+#			still waits for the COMMIT's answer.
 pgl_proxy() {
 	rm -f "$TMP/proxy.$1" "$TMP/proxy.$1.done"
 	perl -MSocket -MIO::Select -MFcntl -e '
-		my ($mode, $state, $file, $dport) = @ARGV;
+		my ($mode, $arg, $file, $dport) = @ARGV;
 		socket(my $l, PF_INET, SOCK_STREAM, 0) or die "socket: $!";
 		bind($l, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die "bind: $!";
 		listen($l, 16) or die "listen: $!";
@@ -146,14 +150,17 @@ pgl_proxy() {
 					if ($h == $c) {
 						if ($mode =~ /^swallow/ &&
 						    $buf =~ /Q....COMMIT\0/s && first()) {
-							close $c;
+							# The listener before the client: it
+							# would reconnect into it.
 							shutdown($l, 2) if $mode eq "swallow-gone";
+							system($arg) if $mode eq "swallow-run";
+							close $c;
 							# Held until the server ends it.
 							1 while sysread($s, $buf, 65536);
 							exit 0;
 						}
 						syswrite($s, $buf);
-					} elsif ($mode eq "cut" && $buf =~ /C\Q$state\E\0/) {
+					} elsif ($mode eq "cut" && $buf =~ /C\Q$arg\E\0/) {
 						# Up to the end of that error, before
 						# the ReadyForQuery that may follow.
 						my $at = 0;
@@ -161,7 +168,7 @@ pgl_proxy() {
 							my ($t, $len) = unpack "a N", substr($buf, $at, 5);
 							my $msg = substr($buf, $at, 1 + $len);
 							$at += 1 + $len;
-							if ($t eq "E" && $msg =~ /C\Q$state\E\0/ && first()) {
+							if ($t eq "E" && $msg =~ /C\Q$arg\E\0/ && first()) {
 								syswrite($c, substr($buf, 0, $at));
 								shutdown($c, 2);
 								exit 0;

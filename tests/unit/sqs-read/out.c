@@ -16,7 +16,7 @@ main(void)
 	struct sqs_msg m = { .id = "i", .idlen = 1, .handle = "h", .hlen = 1,
 	    .body = "b", .blen = 1, .sent_ts = 5, .recv_count = 2 };
 	char body[200000], got[64], chunk[65536], last;
-	int p[2], r, fl, d, in, errfd;
+	int p[2], r, fl, d, in = -1, errfd = -1;
 	ssize_t n, w;
 	size_t left, total;
 
