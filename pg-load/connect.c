@@ -274,6 +274,21 @@ bad_setting(const PQconninfoOption *o, int enums)
 	return NULL;
 }
 
+/* Whether the connection string given (-d) sets kw itself. */
+static int
+given(const struct db *d, const char *kw)
+{
+	PQconninfoOption *o;
+	int set;
+
+	if (d->conninfo == NULL ||
+	    (o = PQconninfoParse(d->conninfo, NULL)) == NULL)
+		return 0;
+	set = setting(o, kw) != NULL;
+	PQconninfoFree(o);
+	return set;
+}
+
 /*
  * Fails the connection for a setting that is not valid: a usage error
  * when it is in the connection string given, a configuration error when
@@ -282,18 +297,11 @@ bad_setting(const PQconninfoOption *o, int enums)
 static int
 settings_fail(struct db *d, const PQconninfoOption *o, const char *kw)
 {
-	PQconninfoOption *given;
 	char why[200];
-	int code = EX_CONFIG;
+	int code = given(d, kw) ? EX_USAGE : EX_CONFIG;
 
 	snprintf(why, sizeof why, "invalid connection setting %s=\"%.40s\"",
 	    kw, setting(o, kw) != NULL ? setting(o, kw) : "");
-	if (d->conninfo != NULL &&
-	    (given = PQconninfoParse(d->conninfo, NULL)) != NULL) {
-		if (setting(given, kw) != NULL)
-			code = EX_USAGE;
-		PQconninfoFree(given);
-	}
 	(void)conn_fail(d, why);
 	d->err.rc = DB_FATAL;
 	d->err.code = code;
@@ -321,17 +329,11 @@ resolved(const PQconninfoOption *o)
 static int
 refused_fail(struct db *d)
 {
-	PQconninfoOption *given;
 	int code = EX_CONFIG;
 
-	if (d->conninfo != NULL &&
-	    (given = PQconninfoParse(d->conninfo, NULL)) != NULL) {
-		if (setting(given, "service") != NULL &&
-		    strstr(PQerrorMessage(d->conn),
-		    "definition of service \"") != NULL)
-			code = EX_USAGE;
-		PQconninfoFree(given);
-	}
+	if (given(d, "service") && strstr(PQerrorMessage(d->conn),
+	    "definition of service \"") != NULL)
+		code = EX_USAGE;
 	(void)conn_fail(d, NULL);
 	d->err.rc = DB_FATAL;
 	d->err.code = code;
