@@ -139,9 +139,10 @@ same_file(int fd, const struct stat *st)
 /*
  * Whether closing o's socket needs a shutdown to end its reader's input:
  * only when our standard input is that socket too, as socat EXEC: gives
- * it, and would keep it open.  Not when standard error is that socket
- * as well (a journal stream, socat's stderr option): a shutdown would
- * cut it, and the diagnostics after the close with it.
+ * it, and would keep it open.  Not otherwise: standard error may be that
+ * socket (a journal stream), and a shutdown would cut what is said after.
+ * If standard error is it as well as standard input, the end of input
+ * wins: a reader left waiting would leave the ring waiting for acks.
  */
 static int
 needs_shutdown(const struct out *o)
@@ -150,7 +151,7 @@ needs_shutdown(const struct out *o)
 
 	if (!o->socket || fstat(o->fd, &st) == -1)
 		return 0;
-	return same_file(0, &st) && !same_file(2, &st);
+	return same_file(0, &st);
 }
 
 int

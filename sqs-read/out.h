@@ -75,9 +75,9 @@ int out_sync(struct out *o);
 
 /*
  * Restores the descriptor's flags (if restore), shuts a socket down for
- * writing if standard input is that socket too and standard error is
- * not, so that the reader sees the end though standard input stays
- * open, and closes it.  -1 if any of that failed.
+ * writing if standard input is that socket too, so that the reader sees
+ * the end though standard input stays open, and closes it.  -1 if any
+ * of that failed.
  */
 int out_close(struct out *o);
 

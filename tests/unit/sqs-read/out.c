@@ -95,20 +95,36 @@ main(void)
 	out_free(&o);
 
 	/*
-	 * Stderr that socket too (a journal stream, socat's stderr option):
+	 * Stdout and stderr one socket, stdin elsewhere (a journal stream):
 	 * what is said after stdout closes must still reach the reader.
 	 */
-	ok(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0 && dup2(p[1], 0) == 0 &&
-	    dup2(p[1], 2) == 2, "one socket as stdin, stdout and stderr");
+	ok(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0 && dup2(p[1], 2) == 2,
+	    "one socket as stdout and stderr");
 	ok(out_init(&o, p[1], 1 << 20) == 0 && out_record(&o, &m) == 0 &&
 	    out_flush(&o) == 0 && out_close(&o) == 0, "written and closed");
 	w = write(2, "said after\n", 11);
-	ok(dup2(errfd, 2) == 2 && dup2(in, 0) == 0, "stdin and stderr back");
+	ok(dup2(errfd, 2) == 2, "stderr back");
 	ok(w == 11, "stderr still writes after stdout closes");
 	ok(fcntl(p[0], F_SETFL, O_NONBLOCK) == 0, "the reader does not block");
 	n = read(p[0], chunk, sizeof chunk);
 	ok(n > 11 && memcmp(chunk + n - 11, "said after\n", 11) == 0,
 	    "and the reader gets it after the record");
+	close(p[0]);
+	out_free(&o);
+
+	/*
+	 * Stdin too (socat's EXEC: with its stderr option): the end of
+	 * input comes first, or the reader would wait, and the ring with it.
+	 */
+	ok(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0 && dup2(p[1], 0) == 0 &&
+	    dup2(p[1], 2) == 2, "one socket as stdin, stdout and stderr");
+	ok(out_init(&o, p[1], 1 << 20) == 0 && out_record(&o, &m) == 0 &&
+	    out_flush(&o) == 0 && out_close(&o) == 0, "written and closed");
+	ok(dup2(errfd, 2) == 2 && dup2(in, 0) == 0, "stdin and stderr back");
+	n = read(p[0], chunk, sizeof chunk);
+	ok(n > 0 && chunk[n - 1] == '\n', "the record");
+	ok(read(p[0], chunk, sizeof chunk) == 0,
+	    "then the end, though stdin and stderr stay open");
 	close(in);
 	close(errfd);
 	close(p[0]);
