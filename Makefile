@@ -122,6 +122,11 @@ $(O)/tools/%: tests/tools/%.c $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CURL) $(LIBS_SSL)
 
+# The crypto limit measures login-mask's own AES-SIV beside OpenSSL's.
+$(O)/tools/crypto-limit: tests/tools/crypto-limit.c $(O)/login-mask/liblogin-mask.a $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Ilogin-mask $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL)
+
 units: $(UNIT_BIN)
 fuzzers: $(FUZZ_BIN)
 tools: $(TOOL_BIN)

@@ -1,6 +1,7 @@
 /*
- * siv: deterministic authenticated encryption, AES-SIV (RFC 5297), with
- * OpenSSL 3's EVP "AES-128-SIV" / "AES-256-SIV".
+ * siv: deterministic authenticated encryption, AES-SIV (RFC 5297), on
+ * OpenSSL 3's AES: encryption composes S2V and CTR itself, decryption is
+ * OpenSSL's "AES-128-SIV" / "AES-256-SIV".
  *
  * Equal plaintexts under one key give equal ciphertexts (that is what
  * keeps duplicates visible in the masked column), and a ciphertext that

@@ -1,6 +1,7 @@
 /*
  * crypto: HMAC-SHA256 against RFC 4231 and against OpenSSL's EVP HMAC,
- * AES-SIV against RFC 5297, HKDF against RFC 5869.
+ * AES-SIV against RFC 5297 and against OpenSSL's EVP SIV, HKDF against
+ * RFC 5869.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,71 @@ siv_tests(void)
 	siv_free(s2);
 }
 
+/* OpenSSL's own AES-SIV of pt[0..n), with ad if not NULL, into out. */
+static int
+evp_siv(const unsigned char *key, size_t keylen, const unsigned char *ad,
+    size_t adlen, const unsigned char *pt, size_t n, unsigned char *out)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	EVP_CIPHER *siv = EVP_CIPHER_fetch(NULL, keylen == 32 ? "AES-128-SIV" :
+	    "AES-256-SIV", NULL);
+	int l, l2, r;
+
+	r = c != NULL && siv != NULL &&
+	    EVP_EncryptInit_ex2(c, siv, key, NULL, NULL) == 1 &&
+	    (ad == NULL ||
+	    EVP_EncryptUpdate(c, NULL, &l, ad, (int)adlen) == 1) &&
+	    EVP_EncryptUpdate(c, out + SIV_TAG_LEN, &l, pt, (int)n) == 1 &&
+	    EVP_EncryptFinal_ex(c, out + SIV_TAG_LEN + l, &l2) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, SIV_TAG_LEN,
+	    out) == 1 ? 0 : -1;
+	EVP_CIPHER_free(siv);
+	EVP_CIPHER_CTX_free(c);
+	return r;
+}
+
+/*
+ * siv_encrypt() is S2V and CTR of its own: it must give what OpenSSL's
+ * SIV gives, for both key sizes, every length across several blocks,
+ * with and without associated data, and decrypt back.
+ */
+static void
+siv_against_openssl(void)
+{
+	unsigned char key[64], ad[70], pt[70], a[90], b[90], back[90];
+	size_t keylen, n, adlen, bad = 0, tried = 0;
+	struct siv *s;
+	int withad;
+
+	for (n = 0; n < sizeof key; n++)
+		key[n] = (unsigned char)(n * 37 + 11);
+	for (n = 0; n < sizeof pt; n++)
+		pt[n] = ad[n] = (unsigned char)(n * 151 + 7);
+	for (keylen = 32; keylen <= 64; keylen += 32) {
+		if ((s = siv_new(key, keylen)) == NULL) {
+			bad++;
+			continue;
+		}
+		for (withad = 0; withad < 2; withad++)
+			for (n = 1; n < sizeof pt; n++) {
+				adlen = withad ? n % 40 : 0;
+				tried++;
+				if (siv_encrypt(s, withad ? ad : NULL, adlen, pt,
+				    n, a) != 0 || evp_siv(key, keylen,
+				    withad ? ad : NULL, adlen, pt, n, b) != 0 ||
+				    memcmp(a, b, n + SIV_TAG_LEN) != 0 ||
+				    siv_decrypt(s, withad ? ad : NULL, adlen, a,
+				    n + SIV_TAG_LEN, back) != 0 ||
+				    memcmp(back, pt, n) != 0)
+					bad++;
+			}
+		siv_free(s);
+	}
+	ok(tried == 276 && bad == 0,
+	    "agrees with OpenSSL's SIV for 1 to 69 bytes, both key sizes, "
+	    "with and without associated data, and decrypts back");
+}
+
 static void
 hkdf_tests(void)
 {
@@ -176,6 +242,7 @@ main(void)
 {
 	hmac_tests();
 	siv_tests();
+	siv_against_openssl();
 	hkdf_tests();
 	return done_testing();
 }
