@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -13,23 +12,6 @@
 #define BACKOFF_BASE 0.05	/* seconds before the first retry, at most */
 #define BACKOFF_CAP 20.0	/* and never more than this */
 #define CREDS_WAIT 0.1		/* seconds a request waits for new credentials */
-
-/* Sockets close on exec, like every descriptor of ours. */
-static curl_socket_t
-open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
-{
-	(void)arg;
-	(void)purpose;
-	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-}
-
-static size_t
-on_body(char *p, size_t sz, size_t n, void *arg)
-{
-	struct req *r = arg;
-
-	return buf_add(&r->resp, p, sz * n) == 0 ? sz * n : 0;
-}
 
 /* Keeps a header's value if it is the one named. */
 static void
@@ -274,8 +256,8 @@ client_start(struct client *c, struct req *r, enum sqs_action act, struct buf *e
 	/* What never changes is set once; connections stay with the handle. */
 	if (!r->ready) {
 		if (curl_easy_setopt(e, CURLOPT_URL, buf_cstr(&c->ep.url)) != CURLE_OK ||
-		    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
-		    curl_easy_setopt(e, CURLOPT_WRITEDATA, r) != CURLE_OK ||
+		    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, transfer_into_buf) != CURLE_OK ||
+		    curl_easy_setopt(e, CURLOPT_WRITEDATA, &r->resp) != CURLE_OK ||
 		    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
 		    curl_easy_setopt(e, CURLOPT_HEADERDATA, r) != CURLE_OK ||
 		    curl_easy_setopt(e, CURLOPT_PRIVATE, r) != CURLE_OK ||
@@ -289,7 +271,7 @@ client_start(struct client *c, struct req *r, enum sqs_action act, struct buf *e
 		    curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_bundle) != CURLE_OK) ||
 		    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) != CURLE_OK ||
 		    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L) != CURLE_OK ||
-		    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket) != CURLE_OK) {
+		    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, transfer_socket) != CURLE_OK) {
 			buf_addf(err, "%s: curl setup failed", sqs_action_name(act));
 			return EX_SOFTWARE;
 		}

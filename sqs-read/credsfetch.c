@@ -21,15 +21,15 @@ slist_wipe(struct curl_slist *l)
 	curl_slist_free_all(l);
 }
 
-static size_t
-on_body(char *p, size_t sz, size_t n, void *arg)
+size_t
+transfer_into_buf(char *p, size_t sz, size_t n, void *arg)
 {
 	return buf_add(arg, p, sz * n) == 0 ? sz * n : 0;
 }
 
 /* Sockets close on exec, like every descriptor of ours. */
-static curl_socket_t
-open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+curl_socket_t
+transfer_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	(void)arg;
 	(void)purpose;
@@ -110,9 +110,9 @@ request(struct creds_fetch *f, const char *method, struct buf *err)
 	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
 	    (c->ca_bundle != NULL &&
 	    curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle) != CURLE_OK) ||
-	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, transfer_into_buf) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_WRITEDATA, &f->resp) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, transfer_socket) != CURLE_OK ||
 	    (strcmp(method, "PUT") == 0 &&
 	    (curl_easy_setopt(h, CURLOPT_POSTFIELDS, "") != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L) != CURLE_OK))) {

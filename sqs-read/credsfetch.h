@@ -33,6 +33,14 @@ void creds_fetch_init(struct creds_fetch *f);
 void creds_fetch_free(struct creds_fetch *f, CURLM *multi);
 
 /*
+ * curl callbacks every transfer of sqs-read uses: a body appended to the
+ * struct buf given as CURLOPT_WRITEDATA, and sockets opened close-on-exec.
+ */
+size_t transfer_into_buf(char *p, size_t sz, size_t n, void *arg);
+curl_socket_t transfer_socket(void *arg, curlsocktype purpose,
+    struct curl_sockaddr *a);
+
+/*
  * Wipes the strings of a curl header list (they may hold a token), then
  * frees it.  l may be NULL.
  */
